@@ -1,0 +1,53 @@
+/**
+ * Payload codecs and the versioned envelope the core writes into `SessionRecord.data`:
+ * `sk1:<codec id>:<payload>`. The format version lets later releases read what earlier ones
+ * wrote, so an upgrade never logs users out.
+ */
+import { DecryptionFailed } from './errors.js'
+import { toNullProto } from './values.js'
+
+/** Turns the session state into text and back. `decode` output is re-checked by the core. */
+export interface Codec {
+  /** A short id written into every envelope: lower-case letters, digits and `-`. */
+  readonly id: string
+  encode(value: unknown): string
+  decode(text: string): unknown
+}
+
+/** The default codec: JSON, decoded into null-prototype objects. */
+export const jsonCodec: Codec = {
+  id: 'json',
+  encode: (value) => JSON.stringify(value),
+  decode: (text) => toNullProto(JSON.parse(text)),
+}
+
+const FORMAT = 'sk1'
+const CODEC_ID = /^[a-z0-9-]{1,16}$/
+
+/** True for a usable codec id. */
+export function isCodecId(id: unknown): id is string {
+  return typeof id === 'string' && CODEC_ID.test(id)
+}
+
+/** Wrap an encoded payload in the envelope. */
+export function sealEnvelope(codec: Codec, payload: string): string {
+  return `${FORMAT}:${codec.id}:${payload}`
+}
+
+/**
+ * The payload of an envelope written with `codec`.
+ * @throws {DecryptionFailed} for an unknown format or another codec's envelope.
+ */
+export function openEnvelope(codec: Codec, data: string): string {
+  const prefixLength = FORMAT.length + codec.id.length + 2
+  if (
+    data.length < prefixLength ||
+    !data.startsWith(FORMAT) ||
+    data.charCodeAt(FORMAT.length) !== 58 ||
+    data.slice(FORMAT.length + 1, prefixLength - 1) !== codec.id ||
+    data.charCodeAt(prefixLength - 1) !== 58
+  ) {
+    throw new DecryptionFailed('unrecognised session envelope')
+  }
+  return data.slice(prefixLength)
+}

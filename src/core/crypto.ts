@@ -1,0 +1,41 @@
+/**
+ * Synchronous `node:crypto` primitives the core needs per request.
+ *
+ * `sealWithId` / `openWithId` protect a retired record's `movedTo` (the new id): AES-256-GCM under
+ * a key derived (HKDF-SHA-256) from the OLD id, with the old store key as associated data. A client
+ * holding the old cookie can follow the move; the store alone (which only knows keys) cannot.
+ */
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
+
+const MOVED_INFO = Buffer.from('sessionkit/v1/moved-to')
+const NONCE_BYTES = 12
+const TAG_BYTES = 16
+
+function movedKey(oldId: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', oldId, Buffer.alloc(0), MOVED_INFO, 32))
+}
+
+/** Seal `text` so that only a holder of `oldId` can read it; bound to `associatedData`. */
+export function sealWithId(oldId: string, associatedData: string, text: string): string {
+  const nonce = randomBytes(NONCE_BYTES)
+  const cipher = createCipheriv('aes-256-gcm', movedKey(oldId), nonce)
+  cipher.setAAD(Buffer.from(associatedData))
+  const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()])
+  return Buffer.concat([nonce, body, cipher.getAuthTag()]).toString('base64url')
+}
+
+/** Open what `sealWithId` sealed; null on any failure (never throws on garbage). */
+export function openWithId(oldId: string, associatedData: string, sealed: string): string | null {
+  if (typeof sealed !== 'string' || !/^[A-Za-z0-9_-]+$/.test(sealed)) return null
+  const raw = Buffer.from(sealed, 'base64url')
+  if (raw.length <= NONCE_BYTES + TAG_BYTES) return null
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', movedKey(oldId), raw.subarray(0, NONCE_BYTES))
+    decipher.setAAD(Buffer.from(associatedData))
+    decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES))
+    const body = raw.subarray(NONCE_BYTES, raw.length - TAG_BYTES)
+    return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8')
+  } catch {
+    return null
+  }
+}

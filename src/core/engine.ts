@@ -1,0 +1,154 @@
+/**
+ * The resolved configuration shared by every request, and the steps that read a record:
+ * loading an id (following a retired id within its grace window), decoding and encoding state.
+ */
+import { type Codec, openEnvelope, sealEnvelope } from './codec.js'
+import type { CookieAttributes } from './cookie.js'
+import { openWithId } from './crypto.js'
+import type { SessionError } from './errors.js'
+import { callHook, debug } from './hooks.js'
+import { storeKey } from './ids.js'
+import { deleteAt, parsePath } from './paths.js'
+import { decodeState, type SessionState, stateForEncoding } from './state.js'
+import type { SessionRecord, Store } from './store.js'
+import { boundedStoreCall } from './store-call.js'
+import type {
+  ConcurrencyMode,
+  HookContext,
+  InvalidIdReason,
+  RequestContext,
+  SessionHooks,
+  TrustProxy,
+} from './types.js'
+
+/** Everything a request needs from `createSessions` options, resolved to numbers. */
+export interface Engine {
+  readonly store: Store
+  readonly codec: Codec
+  readonly now: () => number
+  readonly idleMs: number
+  readonly absoluteMs: number
+  readonly touchAfterMs: number
+  readonly storeTimeoutMs: number
+  readonly mergeTimeoutMs: number
+  readonly maxSize: number
+  readonly cookie: CookieAttributes
+  readonly hooks: SessionHooks
+  readonly trustProxy: TrustProxy
+  readonly recordIp: boolean | 'truncate'
+  readonly recordUserAgent: boolean
+  readonly strict: boolean
+  readonly concurrency: ConcurrencyMode
+  readonly genId: () => string
+  readonly isWellFormedId: (value: string) => boolean
+  /** Commits in flight, awaited by `close()`. */
+  readonly inFlight: Set<Promise<unknown>>
+}
+
+/** A store call bounded by `storeTimeout`; failures fire the `storeError` hook. */
+export async function storeCall<T>(
+  engine: Engine,
+  hookContext: HookContext | null,
+  operation: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await boundedStoreCall(operation, engine.storeTimeoutMs, call)
+  } catch (error) {
+    if (hookContext) callHook(engine.hooks, 'storeError', hookContext, error as SessionError)
+    throw error
+  }
+}
+
+/** The payload of a record, or null when it cannot be opened or is not a state we wrote. */
+export function decodeRecord(engine: Engine, record: SessionRecord): SessionState | null {
+  try {
+    return decodeState(engine.codec.decode(openEnvelope(engine.codec, record.data)))
+  } catch {
+    return null
+  }
+}
+
+/** The envelope text for a state. */
+export function encodeState(engine: Engine, state: SessionState): string {
+  return sealEnvelope(engine.codec, engine.codec.encode(stateForEncoding(state)))
+}
+
+/** A record's expiry under the idle and absolute timeouts. */
+export function expiryOf(engine: Engine, createdAt: number, lastSeenAt: number): number {
+  return Math.min(lastSeenAt + engine.idleMs, createdAt + engine.absoluteMs)
+}
+
+/** A session loaded from the store. */
+export interface LoadedSession {
+  ok: true
+  id: string
+  key: string
+  record: SessionRecord
+  state: SessionState
+  /** Reached through a retired id inside its grace window. */
+  zombie: boolean
+}
+
+/** Why a presented id was not adopted. */
+export interface RejectedId {
+  ok: false
+  reason: InvalidIdReason
+}
+
+/** Drop values whose `ttl` has passed. */
+function pruneExpiredValues(state: SessionState, now: number): void {
+  for (const scope of [state.r, ...Object.values(state.s)]) {
+    for (const path of Object.keys(scope.x)) {
+      if ((scope.x[path] as number) <= now) {
+        delete scope.x[path]
+        try {
+          deleteAt(scope.d, parsePath(path))
+        } catch {
+          // an unparsable ttl entry only loses its expiry marker
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Load the session of `id` (one store read; two when following a retired id). Store failures
+ * reject with StoreUnavailable; everything the client could have caused resolves as RejectedId.
+ */
+export async function loadSession(
+  engine: Engine,
+  request: RequestContext | null,
+  id: string,
+  followMoves = true,
+): Promise<LoadedSession | RejectedId> {
+  const key = storeKey(id)
+  const hookContext = request ? { request, handle: key } : null
+  const record = await storeCall(engine, hookContext, 'get', () => engine.store.get(key))
+  if (record === null) return { ok: false, reason: 'unknown' }
+  const now = engine.now()
+  if (!(record.expiresAt > now)) return { ok: false, reason: 'expired' }
+  if (record.movedTo !== undefined) {
+    if (!followMoves) return { ok: false, reason: 'unknown' }
+    const newId = openWithId(id, key, record.movedTo)
+    if (newId === null || !engine.isWellFormedId(newId))
+      return { ok: false, reason: 'undecryptable' }
+    const target = await loadSession(engine, request, newId, false)
+    return target.ok ? { ...target, zombie: true } : target
+  }
+  const state = decodeRecord(engine, record)
+  if (state === null) return { ok: false, reason: 'undecryptable' }
+  const createdAt = record.meta?.createdAt
+  const lastSeenAt = record.meta?.lastSeenAt ?? createdAt
+  if (typeof createdAt !== 'number' || typeof lastSeenAt !== 'number') {
+    return { ok: false, reason: 'undecryptable' }
+  }
+  // The core re-checks both timeouts with its own clock; the store's TTL is only a backstop.
+  if (now >= expiryOf(engine, createdAt, lastSeenAt)) {
+    debug('session %s expired on load', key.slice(0, 6))
+    await storeCall(engine, hookContext, 'destroy', () => engine.store.destroy(key)).catch(() => {})
+    return { ok: false, reason: 'expired' }
+  }
+  pruneExpiredValues(state, now)
+  return { ok: true, id, key, record, state, zombie: false }
+}

@@ -1,0 +1,183 @@
+/**
+ * Ending a request: `finalize()` seals the session and computes the response headers
+ * synchronously (so `SessionTooLarge` surfaces before anything is sent); `commit()` persists,
+ * merging with concurrent writes by compare-and-set and replay.
+ */
+import { randomInt } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { serializeClearingCookie, serializeSessionCookie } from './cookie.js'
+import { openWithId } from './crypto.js'
+import { decodeRecord, expiryOf, storeCall } from './engine.js'
+import { SessionConflict } from './errors.js'
+import { callHook, debug } from './hooks.js'
+import { storeKey } from './ids.js'
+import { replayChanges, type WorkingCopy } from './merge.js'
+import type { SessionData } from './paths-types.js'
+import { isSecureRequest } from './proxy.js'
+import type { SessionCore } from './session.js'
+import type { SessionRecord } from './store.js'
+import type { RequestSession, ResponsePlan, Session } from './types.js'
+
+type Pending =
+  | { kind: 'write'; record: SessionRecord }
+  | { kind: 'touch'; expiresAt: number; lastSeenAt: number }
+  | null
+
+const BACKOFF_BASE_MS = 2
+const BACKOFF_CAP_MS = 100
+
+/** Drives one request's session for an adapter. */
+export class RequestSessionImpl<T extends object = SessionData> implements RequestSession<T> {
+  readonly session: Session<T>
+  readonly #core: SessionCore
+  #plan: ResponsePlan | null = null
+  #pending: Pending = null
+
+  constructor(core: SessionCore, session: Session<T>) {
+    this.#core = core
+    this.session = session
+  }
+
+  finalize(): ResponsePlan {
+    if (this.#plan) return this.#plan
+    const core = this.#core
+    const now = core.engine.now()
+    this.#pending = preparePending(core, now)
+    core.sealed = true
+    const setCookies: string[] = []
+    const secure = cookieSecure(core)
+    if (core.id !== null && core.cookie === 'set') {
+      setCookies.push(
+        serializeSessionCookie(core.engine.cookie, core.id, secure, rememberedMaxAge(core, now)),
+      )
+    } else if (core.id === null && core.cookie === 'clear') {
+      setCookies.push(serializeClearingCookie(core.engine.cookie, secure))
+    }
+    this.#plan = {
+      setCookies,
+      noStore: setCookies.length > 0,
+      varyCookie: core.hadCookie || core.id !== null,
+    }
+    return this.#plan
+  }
+
+  async commit(): Promise<void> {
+    if (!this.#plan) this.finalize()
+    const pending = this.#pending
+    this.#pending = null
+    if (pending === null) return
+    const work = persist(this.#core, pending)
+    const inFlight = this.#core.engine.inFlight
+    inFlight.add(work)
+    try {
+      await work
+    } finally {
+      inFlight.delete(work)
+    }
+  }
+}
+
+/** Commit now, in the middle of a request (`session.save()`). */
+export async function saveNow(core: SessionCore): Promise<void> {
+  core.assertWritable()
+  const pending = preparePending(core, core.engine.now())
+  if (pending) await persist(core, pending)
+}
+
+function cookieSecure(core: SessionCore): boolean {
+  const { secure } = core.engine.cookie
+  return secure === 'auto' ? isSecureRequest(core.engine.trustProxy, core.request) : secure
+}
+
+function rememberedMaxAge(core: SessionCore, now: number): number | undefined {
+  const remember = core.copy.state.m
+  if (remember === undefined || core.createdAt === null) return undefined
+  return Math.min(remember, core.createdAt + core.engine.absoluteMs - now)
+}
+
+function preparePending(core: SessionCore, now: number): Pending {
+  if (core.id === null || core.createdAt === null) return null
+  core.collectPendingChanges()
+  if (core.changes.length > 0 || core.forceWrite) {
+    const version = core.base === null ? 1 : core.base.version + 1
+    return { kind: 'write', record: core.buildRecord(core.copy, version, core.createdAt, now) }
+  }
+  const base = core.base
+  if (base === null) return null
+  const lastSeenAt = base.meta.lastSeenAt
+  if (core.touchRequested || now - lastSeenAt >= core.engine.touchAfterMs) {
+    core.touchRequested = false
+    return { kind: 'touch', expiresAt: expiryOf(core.engine, core.createdAt, now), lastSeenAt: now }
+  }
+  return null
+}
+
+async function persist(core: SessionCore, pending: NonNullable<Pending>): Promise<void> {
+  const { engine } = core
+  const key = core.key as string
+  if (pending.kind === 'touch') {
+    await storeCall(engine, core.hookContext(), 'touch', () =>
+      engine.store.touch(key, pending.expiresAt, pending.lastSeenAt),
+    )
+    if (core.base) core.base.meta = { ...core.base.meta, lastSeenAt: pending.lastSeenAt }
+    return
+  }
+  let record = pending.record
+  const isNew = core.base === null
+  let ifVersion: number | undefined = isNew ? 0 : (core.base?.version as number)
+  if (!isNew && engine.concurrency === 'none') ifVersion = undefined
+  const deadline = performance.now() + engine.mergeTimeoutMs
+  for (let attempt = 0; ; attempt++) {
+    const currentKey = core.key as string
+    const options = ifVersion === undefined ? {} : { ifVersion }
+    const written = await storeCall(engine, core.hookContext(), 'set', () =>
+      engine.store.set(currentKey, record, options),
+    )
+    if (written) {
+      core.markStored(record)
+      if (isNew) callHook(engine.hooks, 'created', core.hookContext())
+      return
+    }
+    if (ifVersion === 0) throw new SessionConflict('a new session collided with an existing id')
+    if (performance.now() >= deadline) throw new SessionConflict()
+    // Exponential backoff with full jitter.
+    await sleep(randomInt(0, Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt) + 1))
+    const fresh = await readForMerge(core)
+    if (fresh === null) {
+      // Destroyed concurrently: a late write must never resurrect it.
+      debug(
+        'session %s destroyed concurrently; its late changes are dropped',
+        currentKey.slice(0, 6),
+      )
+      return
+    }
+    const copy: WorkingCopy = { state: fresh.state, userId: fresh.record.userId }
+    replayChanges(copy, core.changes)
+    core.copy = copy
+    const createdAt = fresh.record.meta?.createdAt ?? (core.createdAt as number)
+    record = core.buildRecord(copy, fresh.record.version + 1, createdAt, engine.now())
+    ifVersion = fresh.record.version
+  }
+}
+
+/** The current record of the session, following a regenerate that moved it; null if gone. */
+async function readForMerge(
+  core: SessionCore,
+): Promise<{ record: SessionRecord; state: NonNullable<ReturnType<typeof decodeRecord>> } | null> {
+  const { engine } = core
+  for (let hops = 0; hops < 2; hops++) {
+    const key = core.key as string
+    const record = await storeCall(engine, core.hookContext(), 'get', () => engine.store.get(key))
+    if (record === null) return null
+    if (record.movedTo !== undefined) {
+      const newId = openWithId(core.id as string, key, record.movedTo)
+      if (newId === null || !engine.isWellFormedId(newId)) return null
+      core.switchTo(newId, storeKey(newId))
+      continue
+    }
+    const state = decodeRecord(engine, record)
+    return state === null ? null : { record, state }
+  }
+  return null
+}

@@ -1,0 +1,196 @@
+/**
+ * `createSessions()`: options, per-request loading, and user-level operations outside requests.
+ */
+import { MAX_COOKIE_CANDIDATES, readCookieValues } from './cookie.js'
+import {
+  type Engine,
+  type LoadedSession,
+  loadSession,
+  type RejectedId,
+  storeCall,
+} from './engine.js'
+import { ConfigError } from './errors.js'
+import { callHook } from './hooks.js'
+import { resolveOptions } from './options.js'
+import type { SessionData } from './paths-types.js'
+import { RequestSessionImpl } from './request-session.js'
+import { SessionCore, type SessionInit } from './session.js'
+import { createSessionView } from './session-view.js'
+import type { Store } from './store.js'
+import type {
+  InvalidIdReason,
+  RequestContext,
+  RequestSession,
+  Session,
+  Sessions,
+  SessionsOptions,
+  UserSessionSummary,
+} from './types.js'
+
+const HANDLE_PATTERN = /^[A-Za-z0-9_-]{43}$/
+
+type Resolution = {
+  loaded: LoadedSession | null
+  reason: InvalidIdReason | null
+  adoptId: string | null
+}
+
+async function resolveCookie(
+  engine: Engine,
+  request: RequestContext,
+  values: string[],
+): Promise<Resolution> {
+  const wellFormed =
+    values.length > MAX_COOKIE_CANDIDATES ? [] : values.filter(engine.isWellFormedId)
+  if (wellFormed.length === 0) return { loaded: null, reason: 'malformed', adoptId: null }
+  // Duplicate cookies (BI-03): adopt only if exactly one candidate is a live session.
+  const results: Array<LoadedSession | RejectedId> = []
+  for (const id of new Set(wellFormed)) results.push(await loadSession(engine, request, id))
+  const live = results.filter((result): result is LoadedSession => result.ok)
+  if (live.length === 1) return { loaded: live[0] as LoadedSession, reason: null, adoptId: null }
+  if (live.length > 1) return { loaded: null, reason: 'malformed', adoptId: null }
+  const first = results[0] as RejectedId
+  const adoptId =
+    !engine.strict && wellFormed.length === 1 && first.reason === 'unknown'
+      ? (wellFormed[0] as string)
+      : null
+  return { loaded: null, reason: first.reason, adoptId }
+}
+
+function readOnlyRequest(cookieHeader: string | undefined): RequestContext {
+  return {
+    cookieHeader,
+    method: 'GET',
+    url: '/',
+    header: (name) => (name === 'cookie' ? cookieHeader : undefined),
+    remoteAddress: undefined,
+    encrypted: false,
+  }
+}
+
+/** The sessions object over a resolved engine. */
+class SessionsImpl<T extends object> implements Sessions<T> {
+  readonly #engine: Engine
+  readonly #handles = new Set<NodeJS.Timeout>()
+
+  constructor(engine: Engine) {
+    this.#engine = engine
+  }
+
+  get store(): Store {
+    return this.#engine.store
+  }
+
+  get cookieName(): string {
+    return this.#engine.cookie.name
+  }
+
+  async #core(request: RequestContext, readOnly: boolean): Promise<SessionCore> {
+    const engine = this.#engine
+    const values = readCookieValues(request.cookieHeader, engine.cookie.name)
+    const init: SessionInit = {
+      loaded: null,
+      hadCookie: values.length > 0,
+      adoptId: null,
+      readOnly,
+    }
+    if (values.length > 0) {
+      const resolution = await resolveCookie(engine, request, values)
+      init.loaded = resolution.loaded
+      init.adoptId = resolution.adoptId
+      if (resolution.reason !== null) {
+        callHook(engine.hooks, 'invalidId', { request, handle: null }, resolution.reason)
+      }
+    }
+    return new SessionCore(engine, request, init)
+  }
+
+  async open(request: RequestContext): Promise<RequestSession<T>> {
+    const core = await this.#core(request, false)
+    return new RequestSessionImpl<T>(core, createSessionView<T>(core))
+  }
+
+  async load(cookieHeader: string | undefined): Promise<Session<T>> {
+    const core = await this.#core(readOnlyRequest(cookieHeader), true)
+    return createSessionView<T>(core)
+  }
+
+  #userIndex(): Required<Pick<Store, 'listByUser' | 'destroyByUser'>> {
+    const { store } = this.#engine
+    if (!store.capabilities.userIndex || !store.listByUser || !store.destroyByUser) {
+      throw new ConfigError([{ path: 'store', message: 'this store has no user index' }])
+    }
+    return {
+      listByUser: store.listByUser.bind(store),
+      destroyByUser: store.destroyByUser.bind(store),
+    }
+  }
+
+  async listUserSessions(
+    userId: string,
+    options?: { current?: string },
+  ): Promise<UserSessionSummary[]> {
+    const index = this.#userIndex()
+    const entries = await storeCall(this.#engine, null, 'listByUser', () =>
+      index.listByUser(userId),
+    )
+    const now = this.#engine.now()
+    return entries
+      .filter(([, record]) => record.movedTo === undefined && record.expiresAt > now)
+      .map(([handle, record]) => ({
+        handle,
+        createdAt: record.meta?.createdAt ?? null,
+        lastSeenAt: record.meta?.lastSeenAt ?? null,
+        expiresAt: record.expiresAt,
+        ip: record.meta?.ip ?? null,
+        userAgent: record.meta?.userAgent ?? null,
+        current: handle === options?.current,
+      }))
+      .sort((a, b) => (b.lastSeenAt ?? 0) - (a.lastSeenAt ?? 0))
+  }
+
+  async revoke(handle: string): Promise<void> {
+    if (typeof handle !== 'string' || !HANDLE_PATTERN.test(handle)) {
+      throw new ConfigError([{ path: 'handle', message: 'is not a session handle' }])
+    }
+    await storeCall(this.#engine, null, 'destroy', () => this.#engine.store.destroy(handle))
+  }
+
+  async revokeUserSessions(
+    userId: string,
+    options?: { except?: string | readonly string[] },
+  ): Promise<number> {
+    const index = this.#userIndex()
+    const except =
+      options?.except === undefined
+        ? []
+        : typeof options.except === 'string'
+          ? [options.except]
+          : options.except
+    return storeCall(this.#engine, null, 'destroyByUser', () => index.destroyByUser(userId, except))
+  }
+
+  async gc(): Promise<number> {
+    const { store } = this.#engine
+    return store.gc
+      ? storeCall(this.#engine, null, 'gc', () => (store.gc as () => Promise<number>)())
+      : 0
+  }
+
+  async close(): Promise<void> {
+    for (const handle of this.#handles) clearInterval(handle)
+    this.#handles.clear()
+    await Promise.allSettled([...this.#engine.inFlight])
+    await this.#engine.store.close?.()
+  }
+}
+
+/**
+ * Create the sessions object. Options are checked once; a bad option throws ConfigError.
+ * The store is required here; the package entry point supplies the memory store by default.
+ */
+export function createSessionsWithStore<T extends object = SessionData>(
+  options: SessionsOptions & { store: Store },
+): Sessions<T> {
+  return new SessionsImpl<T>(resolveOptions(options))
+}

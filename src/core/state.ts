@@ -1,0 +1,133 @@
+/**
+ * The decoded session payload, as the core keeps it in memory and encodes into the envelope.
+ * Short property names keep records small; everything is null-prototype data.
+ */
+
+/** A null-prototype data object. */
+export type DataObject = Record<string, unknown>
+
+/** One namespace: the root, or a segment. */
+export interface ScopeState {
+  /** Data. */
+  d: DataObject
+  /** Flash values waiting for the next request that reads or writes flash in this scope. */
+  f: DataObject
+  /** Expiry (ms since epoch) of values set with `ttl`, by formatted dot path. */
+  x: Record<string, number>
+}
+
+/** The whole payload. */
+export interface SessionState {
+  /** Payload format version. */
+  v: 1
+  /** Root scope. */
+  r: ScopeState
+  /** Segments by name. */
+  s: Record<string, ScopeState>
+  /** CSRF secret. */
+  k: string | undefined
+  /** When the user last authenticated (ms since epoch). */
+  a: number | undefined
+  /** Persistent-cookie duration set by `remember` (ms). */
+  m: number | undefined
+  /** Previous URL. */
+  p: string | undefined
+}
+
+/** A key naming a scope: null for the root, else the segment name. */
+export type ScopeName = string | null
+
+export function emptyObject(): DataObject {
+  return Object.create(null) as DataObject
+}
+
+export function emptyScope(): ScopeState {
+  return { d: emptyObject(), f: emptyObject(), x: Object.create(null) as Record<string, number> }
+}
+
+export function emptyState(): SessionState {
+  return {
+    v: 1,
+    r: emptyScope(),
+    s: Object.create(null) as Record<string, ScopeState>,
+    k: undefined,
+    a: undefined,
+    m: undefined,
+    p: undefined,
+  }
+}
+
+/** The scope, created on demand when `create` is set. */
+export function scopeOf(state: SessionState, name: ScopeName, create: true): ScopeState
+export function scopeOf(
+  state: SessionState,
+  name: ScopeName,
+  create: boolean,
+): ScopeState | undefined
+export function scopeOf(
+  state: SessionState,
+  name: ScopeName,
+  create: boolean,
+): ScopeState | undefined {
+  if (name === null) return state.r
+  let scope = Object.hasOwn(state.s, name) ? state.s[name] : undefined
+  if (!scope && create) {
+    scope = emptyScope()
+    state.s[name] = scope
+  }
+  return scope
+}
+
+function isDataObject(value: unknown): value is DataObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function decodeScope(value: unknown): ScopeState | null {
+  if (!isDataObject(value)) return null
+  const { d, f, x } = value
+  if (!isDataObject(d) || !isDataObject(f) || !isDataObject(x)) return null
+  for (const key of Object.keys(x)) {
+    if (typeof x[key] !== 'number' || !Number.isFinite(x[key])) return null
+  }
+  return { d, f, x: x as Record<string, number> }
+}
+
+function optional<T>(value: unknown, check: (v: unknown) => v is T): T | undefined | null {
+  if (value === undefined || value === null) return undefined
+  return check(value) ? value : null
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string'
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+
+/**
+ * Validate the shape of a decoded payload (already null-prototype data, BI-31/BI-43).
+ * Returns null for anything that is not a state this version wrote.
+ */
+export function decodeState(value: unknown): SessionState | null {
+  if (!isDataObject(value) || value.v !== 1) return null
+  const root = decodeScope(value.r)
+  if (!root || !isDataObject(value.s)) return null
+  const segments = Object.create(null) as Record<string, ScopeState>
+  for (const name of Object.keys(value.s)) {
+    const scope = decodeScope(value.s[name])
+    if (!scope) return null
+    segments[name] = scope
+  }
+  const k = optional(value.k, isString)
+  const a = optional(value.a, isFiniteNumber)
+  const m = optional(value.m, isFiniteNumber)
+  const p = optional(value.p, isString)
+  if (k === null || a === null || m === null || p === null) return null
+  return { v: 1, r: root, s: segments, k, a, m, p }
+}
+
+/** The state as a plain JSON-ready object, leaving out unset fields and empty segments. */
+export function stateForEncoding(state: SessionState): Record<string, unknown> {
+  const out: Record<string, unknown> = { v: 1, r: state.r, s: state.s }
+  if (state.k !== undefined) out.k = state.k
+  if (state.a !== undefined) out.a = state.a
+  if (state.m !== undefined) out.m = state.m
+  if (state.p !== undefined) out.p = state.p
+  return out
+}

@@ -1,0 +1,53 @@
+/**
+ * Cheap shape checks shared by the bundled stores. They guard against programming errors (a
+ * record the core would never build), not against hostile input, which never reaches a store raw.
+ */
+import type { SessionRecord } from '../core/store.js'
+
+/**
+ * @throws {TypeError} when `record` lacks a string `data`, an integer `version` or a numeric
+ * `expiresAt`, or has a non-string `userId`/`movedTo`.
+ */
+export function assertRecord(record: SessionRecord): void {
+  if (
+    typeof record !== 'object' ||
+    record === null ||
+    typeof record.data !== 'string' ||
+    !Number.isSafeInteger(record.version) ||
+    typeof record.expiresAt !== 'number' ||
+    Number.isNaN(record.expiresAt) ||
+    (record.userId !== undefined && typeof record.userId !== 'string') ||
+    (record.movedTo !== undefined && typeof record.movedTo !== 'string') ||
+    (record.meta !== undefined && (typeof record.meta !== 'object' || record.meta === null))
+  ) {
+    throw new TypeError('invalid session record')
+  }
+}
+
+/** @throws {RangeError} unless `ttl` is a positive finite number of milliseconds. */
+export function assertTtl(ttl: number): void {
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0) {
+    throw new RangeError('lock ttl must be a positive number of milliseconds')
+  }
+}
+
+/** @throws {RangeError} unless `limit` is undefined or a positive integer. */
+export function assertLimit(limit: number | undefined): void {
+  if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) {
+    throw new RangeError('scan limit must be a positive integer')
+  }
+}
+
+/** Parse stored metadata JSON; anything but a JSON object yields undefined. */
+export function parseMeta(json: string | null | undefined): SessionRecord['meta'] {
+  if (json === null || json === undefined) return undefined
+  try {
+    const value: unknown = JSON.parse(json)
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      return value as SessionRecord['meta']
+    }
+  } catch {
+    // A corrupt meta column must not make the session unloadable: drop the metadata only.
+  }
+  return undefined
+}
