@@ -8,6 +8,7 @@ import { openWithId } from './crypto.js'
 import type { SessionError } from './errors.js'
 import { callHook, debug } from './hooks.js'
 import { storeKey } from './ids.js'
+import type { LockManager } from './lock.js'
 import { deleteAt, parsePath } from './paths.js'
 import { decodeState, type SessionState, stateForEncoding } from './state.js'
 import type { SessionRecord, Store } from './store.js'
@@ -43,6 +44,14 @@ export interface Engine {
   readonly isWellFormedId: (value: string) => boolean
   /** Commits in flight, awaited by `close()`. */
   readonly inFlight: Set<Promise<unknown>>
+  /** Lock expiry (ms), refreshed while held. */
+  readonly lockTtlMs: number
+  /** Longest wait to acquire a lock (ms). */
+  readonly lockTimeoutMs: number
+  /** The lock registry (local FIFO queues in front of the store's lock). */
+  readonly locks: LockManager
+  /** `rotateEvery`, resolved; null when off. */
+  readonly rotate: { everyMs: number; graceMs: number } | null
 }
 
 /** A store call bounded by `storeTimeout`; failures fire the `storeError` hook. */

@@ -16,7 +16,7 @@ import {
 import { cloneValue, jsonEqual } from './values.js'
 
 /** Session-level fields a change may set. */
-export type StateField = 'k' | 'a' | 'm' | 'p'
+export type StateField = 'k' | 'a' | 'm' | 'p' | 'i'
 
 /** One recorded change. */
 export type Change =
@@ -157,4 +157,32 @@ export function diffChanges(
 
 function isPlainData(value: unknown): value is DataObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** How a conflict path is reported: `a.b` at the root, `segment:cart/a.b` in a segment. */
+export function describePath(scope: ScopeName, path: readonly string[]): string {
+  return scope === null ? formatPath(path) : `segment:${scope}/${formatPath(path)}`
+}
+
+/**
+ * The paths this request overwrites that a concurrent commit changed between `base` and
+ * `fresh`: its value at the path differs, so the same path, an ancestor or a descendant was
+ * written. Increments, decrements and pushes commute and never conflict.
+ */
+export function conflictingPaths(
+  changes: readonly Change[],
+  base: SessionState,
+  fresh: SessionState,
+): string[] {
+  const paths = new Set<string>()
+  for (const change of changes) {
+    if (change.t !== 'set' && change.t !== 'del' && change.t !== 'flush') continue
+    const path = change.t === 'flush' ? [] : change.p
+    const before = scopeOf(base, change.s, false)?.d
+    const after = scopeOf(fresh, change.s, false)?.d
+    const was = path.length === 0 ? before : before && getAt(before, path)
+    const now = path.length === 0 ? after : after && getAt(after, path)
+    if (!jsonEqual(was ?? undefined, now ?? undefined)) paths.add(describePath(change.s, path))
+  }
+  return [...paths]
 }

@@ -9,6 +9,7 @@ import type { Engine } from './engine.js'
 import { ConfigError, type ConfigIssue } from './errors.js'
 import { debug } from './hooks.js'
 import { generateId, isCustomId, isDefaultId } from './ids.js'
+import { LockManager } from './lock.js'
 import type { Store } from './store.js'
 import type { SessionHooks, SessionsOptions, TrustProxy } from './types.js'
 
@@ -176,17 +177,32 @@ export function resolveOptions(options: SessionsOptions & { store: Store }): Eng
   const cookie = cookieAttributes(options.cookie)
   checkCookie(issues, cookie)
   const lock = options.lock ?? {}
-  duration(issues, 'lock.ttl', lock.ttl, '30s', true)
-  duration(issues, 'lock.timeout', lock.timeout, '10s', false)
-  const concurrency = options.concurrency ?? 'merge'
-  if (concurrency !== 'merge' && concurrency !== 'none') {
-    issues.push({
-      path: 'concurrency',
-      message:
-        concurrency === 'lock'
-          ? "'lock' is not available yet in this release"
-          : "must be 'merge' or 'none'",
-    })
+  const lockTtlMs = duration(issues, 'lock.ttl', lock.ttl, '30s', true)
+  const lockTimeoutMs = duration(issues, 'lock.timeout', lock.timeout, '10s', false)
+  let concurrency = options.concurrency ?? 'merge'
+  if (concurrency !== 'merge' && concurrency !== 'none' && concurrency !== 'lock') {
+    issues.push({ path: 'concurrency', message: "must be 'merge', 'lock' or 'none'" })
+  }
+  const store = options.store as Partial<Store> | undefined
+  if (
+    concurrency === 'lock' &&
+    (store?.capabilities?.lock !== true || typeof store.lock !== 'function')
+  ) {
+    issues.push({ path: 'concurrency', message: "'lock' needs a store with lock support" })
+  }
+  if (concurrency === 'merge' && store?.capabilities && store.capabilities.compareAndSet !== true) {
+    // DESIGN: a store without compare-and-set (the express-store bridge) degrades merge to none.
+    process.emitWarning(
+      "sessionkit: this store has no compare-and-set; concurrency 'merge' degrades to 'none' (last write wins)",
+      'SessionkitWarning',
+    )
+    concurrency = 'none'
+  }
+  let rotate: Engine['rotate'] = null
+  if (options.rotateEvery !== undefined) {
+    const every = duration(issues, 'rotateEvery.every', options.rotateEvery?.every, '0', true)
+    const grace = duration(issues, 'rotateEvery.grace', options.rotateEvery?.grace, '0', false)
+    rotate = { everyMs: every, graceMs: grace }
   }
   const maxSize = options.maxSize ?? 65_536
   if (!Number.isSafeInteger(maxSize) || maxSize < 256) {
@@ -226,7 +242,14 @@ export function resolveOptions(options: SessionsOptions & { store: Store }): Eng
     genId: genId ?? generateId,
     isWellFormedId: genId ? isCustomId : isDefaultId,
     inFlight: new Set(),
+    lockTtlMs,
+    lockTimeoutMs,
+    rotate,
+    get locks(): LockManager {
+      return locks
+    },
   }
+  const locks = new LockManager(engine, lockTtlMs, lockTimeoutMs)
   if (issues.length > 0) throw new ConfigError(issues)
   if (!cookie.httpOnly) {
     process.emitWarning(

@@ -9,13 +9,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { serializeClearingCookie, serializeSessionCookie } from './cookie.js'
 import { openWithId } from './crypto.js'
 import { decodeRecord, expiryOf, storeCall } from './engine.js'
-import { SessionConflict } from './errors.js'
+import { LockLost, SessionConflict } from './errors.js'
 import { callHook, debug } from './hooks.js'
 import { storeKey } from './ids.js'
-import { replayChanges, type WorkingCopy } from './merge.js'
+import { conflictingPaths, replayChanges, type WorkingCopy } from './merge.js'
 import type { SessionData } from './paths-types.js'
 import { isSecureRequest } from './proxy.js'
 import type { SessionCore } from './session.js'
+import type { SessionState } from './state.js'
 import type { SessionRecord } from './store.js'
 import type { RequestSession, ResponsePlan, Session } from './types.js'
 
@@ -63,18 +64,28 @@ export class RequestSessionImpl<T extends object = SessionData> implements Reque
   }
 
   async commit(): Promise<void> {
-    if (!this.#plan) this.finalize()
-    const pending = this.#pending
-    this.#pending = null
-    if (pending === null) return
-    const work = persist(this.#core, pending)
-    const inFlight = this.#core.engine.inFlight
-    inFlight.add(work)
     try {
-      await work
+      if (!this.#plan) this.finalize()
+      const pending = this.#pending
+      this.#pending = null
+      if (pending === null) return
+      const work = persist(this.#core, pending)
+      const inFlight = this.#core.engine.inFlight
+      inFlight.add(work)
+      try {
+        await work
+      } finally {
+        inFlight.delete(work)
+      }
     } finally {
-      inFlight.delete(work)
+      await this.#core.releaseLock()
     }
+  }
+
+  async abort(): Promise<void> {
+    this.#pending = null
+    this.#core.sealed = true
+    await this.#core.releaseLock()
   }
 }
 
@@ -125,9 +136,12 @@ async function persist(core: SessionCore, pending: NonNullable<Pending>): Promis
   }
   let record = pending.record
   const isNew = core.base === null
+  const lock = core.heldLock
+  if (lock?.lost) throw new LockLost()
   let ifVersion: number | undefined = isNew ? 0 : (core.base?.version as number)
   if (!isNew && engine.concurrency === 'none') ifVersion = undefined
   const deadline = performance.now() + engine.mergeTimeoutMs
+  let mergeBase: SessionState | null = null
   for (let attempt = 0; ; attempt++) {
     const currentKey = core.key as string
     const options = ifVersion === undefined ? {} : { ifVersion }
@@ -140,6 +154,11 @@ async function persist(core: SessionCore, pending: NonNullable<Pending>): Promis
       return
     }
     if (ifVersion === 0) throw new SessionConflict('a new session collided with an existing id')
+    if (lock) {
+      // Under a lock nobody else may write: a conflict means the lock was lost.
+      callHook(engine.hooks, 'lockLost', core.hookContext())
+      throw new LockLost()
+    }
     if (performance.now() >= deadline) throw new SessionConflict()
     // Exponential backoff with full jitter.
     await sleep(randomInt(0, Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt) + 1))
@@ -152,6 +171,13 @@ async function persist(core: SessionCore, pending: NonNullable<Pending>): Promis
       )
       return
     }
+    mergeBase ??=
+      (core.base && decodeRecord(engine, { data: core.base.data } as SessionRecord)) ?? null
+    if (mergeBase) {
+      const paths = conflictingPaths(core.changes, mergeBase, fresh.state)
+      if (paths.length > 0) callHook(engine.hooks, 'conflict', core.hookContext(), paths)
+    }
+    mergeBase = decodeRecord(engine, fresh.record)
     const copy: WorkingCopy = { state: fresh.state, userId: fresh.record.userId }
     replayChanges(copy, core.changes)
     core.copy = copy

@@ -7,7 +7,7 @@
 import type { SessionData } from './paths-types.js'
 import { saveNow } from './request-session.js'
 import type { ScopeApi } from './scope-api.js'
-import type { SessionCore } from './session.js'
+import { lockSession, type SessionCore } from './session.js'
 import type {
   Duration,
   FlashOptions,
@@ -171,6 +171,9 @@ class SessionView extends ScopeView {
   }
   regenerateCsrf(): void {
     this.#core.regenerateCsrf()
+  }
+  lock(): Promise<void> {
+    return lockSession(this.#core)
   }
   get [Symbol.toStringTag](): string {
     return 'Session'

@@ -21,11 +21,13 @@ import {
   InvalidSessionKey,
   InvalidSessionValue,
   ReadOnlySession,
+  SessionConflict,
   SessionTooLarge,
 } from './errors.js'
 import { FlashScope } from './flash.js'
 import { callHook } from './hooks.js'
 import { storeKey } from './ids.js'
+import type { HeldLock } from './lock.js'
 import { applyChange, type Change, diffChanges, replayChanges, type WorkingCopy } from './merge.js'
 import { formatPath, getAt } from './paths.js'
 import { clientIp, truncateIp } from './proxy.js'
@@ -43,6 +45,8 @@ import type {
 } from './types.js'
 
 const FORBIDDEN_SEGMENT_NAMES = new Set(['__proto__', 'prototype', 'constructor'])
+/** Regenerate retries when concurrent writes keep changing the old record's version. */
+const MAX_MOVE_ATTEMPTS = 8
 
 /** How the session cookie must change in this response. */
 export type CookieChange = 'none' | 'set' | 'clear'
@@ -83,6 +87,8 @@ export class SessionCore implements ScopeHost {
   touchRequested = false
   sealed = false
   createdAt: number | null = null
+  /** The exclusive lock this request holds, if any. */
+  heldLock: HeldLock | null = null
   #flash = new Map<ScopeName, FlashScope>()
   #objectReads: Array<[ScopeName, readonly string[]]> = []
   #segments = new Map<string, ScopeApi>()
@@ -229,6 +235,7 @@ export class SessionCore implements ScopeHost {
     this.createdAt = this.engine.now()
     this.forceWrite = true
     this.cookie = 'set'
+    if (this.engine.rotate) this.copy.state.i = this.createdAt
   }
 
   // ---- commit preparation -----------------------------------------------------------------
@@ -309,6 +316,36 @@ export class SessionCore implements ScopeHost {
     this.forceWrite = false
   }
 
+  /**
+   * Move this request onto a freshly read record (after taking a lock): its recorded changes,
+   * including in-place mutations so far, are re-applied on top.
+   */
+  rebase(loaded: LoadedSession): void {
+    this.#collectMutations()
+    const meta = loaded.record.meta as RecordMeta
+    this.base = {
+      version: loaded.record.version,
+      data: loaded.record.data,
+      userId: loaded.record.userId,
+      meta,
+    }
+    this.copy = { state: loaded.state, userId: loaded.record.userId }
+    replayChanges(this.copy, this.changes)
+  }
+
+  /** The session vanished (destroyed or moved by another request) while this one waited. */
+  forgetVanished(): void {
+    this.#resetToUnstarted()
+    this.cookie = 'none'
+  }
+
+  /** Release the lock this request holds. */
+  async releaseLock(): Promise<void> {
+    const lock = this.heldLock
+    this.heldLock = null
+    if (lock) await lock.release()
+  }
+
   /** Follow a session whose id another request changed; the changes stay to be replayed. */
   switchTo(id: string, key: string): void {
     this.id = id
@@ -333,6 +370,7 @@ export class SessionCore implements ScopeHost {
     }
     const newKey = storeKey(newId)
     this.write({ t: 'field', f: 'k', v: generateCsrfSecret() })
+    if (this.engine.rotate) this.write({ t: 'field', f: 'i', v: this.engine.now() })
     if (this.base === null) {
       this.id = newId
       this.key = newKey
@@ -346,7 +384,12 @@ export class SessionCore implements ScopeHost {
    * Write the session under its new key (create-only), then retire the old key with a
    * compare-and-set so that of two racing regenerations exactly one wins (BI-54).
    */
-  async #moveStoredSession(newId: string, newKey: string, graceMs: number): Promise<void> {
+  async #moveStoredSession(
+    newId: string,
+    newKey: string,
+    graceMs: number,
+    attempt = 1,
+  ): Promise<void> {
     const { engine } = this
     const oldId = this.id as string
     const oldKey = this.key as string
@@ -372,12 +415,22 @@ export class SessionCore implements ScopeHost {
       // Another request changed or retired the old session first: undo ours and follow theirs.
       await storeCall(engine, this.hookContext(), 'destroy', () => engine.store.destroy(newKey))
       const winner = await loadSession(engine, this.request, oldId)
-      if (!winner.ok) throw new InvalidSessionValue('the session was destroyed during regenerate')
+      if (!winner.ok) {
+        throw new SessionConflict(
+          'the session was regenerated or destroyed by a concurrent request',
+        )
+      }
       const pending = this.changes
       this.#adopt(winner)
       replayChanges(this.copy, pending)
       this.changes = pending
       this.cookie = 'set'
+      // The old id was only written concurrently, not moved: it is still live, so move again
+      // from the fresh record. Returning here would keep the old id (fixation, BI-61).
+      if (!winner.zombie) {
+        if (attempt >= MAX_MOVE_ATTEMPTS) throw new SessionConflict()
+        await this.#moveStoredSession(newId, newKey, graceMs, attempt + 1)
+      }
       return
     }
     if (graceMs === 0) {
@@ -424,7 +477,7 @@ export class SessionCore implements ScopeHost {
     this.assertWritable()
     if (this.base === null || this.id === null) {
       this.#resetToUnstarted()
-      this.cookie = this.hadCookie ? this.cookie : 'none'
+      this.cookie = 'none'
       return
     }
     const loaded = await loadSession(this.engine, this.request, this.id)
@@ -504,3 +557,13 @@ function checkUserId(userId: unknown): asserts userId is string {
 
 /** Re-exported for the public Session view. */
 export type { FlashOptions, SetOptions }
+
+/** Lock support, kept beside the core so session.ts stays about state and lifecycle. */
+export async function lockSession(core: SessionCore): Promise<void> {
+  core.assertWritable()
+  if (core.heldLock !== null || core.base === null || core.id === null || core.key === null) return
+  core.heldLock = await core.engine.locks.acquire(core.key, core.hookContext())
+  const loaded = await loadSession(core.engine, core.request, core.id, false)
+  if (loaded.ok) core.rebase(loaded)
+  else core.forgetVanished()
+}

@@ -11,10 +11,12 @@ import {
 } from './engine.js'
 import { ConfigError } from './errors.js'
 import { callHook } from './hooks.js'
+import { storeKey } from './ids.js'
+import type { HeldLock } from './lock.js'
 import { resolveOptions } from './options.js'
 import type { SessionData } from './paths-types.js'
 import { RequestSessionImpl } from './request-session.js'
-import { SessionCore, type SessionInit } from './session.js'
+import { lockSession, SessionCore, type SessionInit } from './session.js'
 import { createSessionView } from './session-view.js'
 import type { Store } from './store.js'
 import type {
@@ -106,8 +108,33 @@ class SessionsImpl<T extends object> implements Sessions<T> {
   }
 
   async open(request: RequestContext): Promise<RequestSession<T>> {
-    const core = await this.#core(request, false)
+    const engine = this.#engine
+    const early = engine.concurrency === 'lock' ? await this.#lockPresentedId(request) : null
+    let core: SessionCore
+    try {
+      core = await this.#core(request, false)
+    } catch (error) {
+      await early?.release()
+      throw error
+    }
+    if (early && core.base !== null && core.key === early.key) core.heldLock = early
+    else await early?.release()
+    try {
+      if (engine.concurrency === 'lock' && core.base !== null) await lockSession(core)
+      await rotateIfDue(core)
+    } catch (error) {
+      await core.releaseLock()
+      throw error
+    }
     return new RequestSessionImpl<T>(core, createSessionView<T>(core))
+  }
+
+  /** In lock mode, lock the one well-formed presented id before reading it (one read, not two). */
+  async #lockPresentedId(request: RequestContext): Promise<HeldLock | null> {
+    const engine = this.#engine
+    const values = readCookieValues(request.cookieHeader, engine.cookie.name)
+    if (values.length !== 1 || !engine.isWellFormedId(values[0] as string)) return null
+    return engine.locks.acquire(storeKey(values[0] as string), { request, handle: null })
   }
 
   async load(cookieHeader: string | undefined): Promise<Session<T>> {
@@ -193,4 +220,13 @@ export function createSessionsWithStore<T extends object = SessionData>(
   options: SessionsOptions & { store: Store },
 ): Sessions<T> {
   return new SessionsImpl<T>(resolveOptions(options))
+}
+
+/** `rotateEvery`: regenerate a session whose id is older than `every`, with its grace window. */
+async function rotateIfDue(core: SessionCore): Promise<void> {
+  const rotate = core.engine.rotate
+  if (rotate === null || core.base === null || core.createdAt === null) return
+  const issuedAt = core.copy.state.i ?? core.createdAt
+  if (core.engine.now() - issuedAt >= rotate.everyMs)
+    await core.regenerate({ grace: rotate.graceMs })
 }

@@ -32,6 +32,8 @@ export interface SessionState {
   m: number | undefined
   /** Previous URL. */
   p: string | undefined
+  /** When the current id was issued (ms since epoch), for `rotateEvery`. */
+  i: number | undefined
 }
 
 /** A key naming a scope: null for the root, else the segment name. */
@@ -54,6 +56,7 @@ export function emptyState(): SessionState {
     a: undefined,
     m: undefined,
     p: undefined,
+    i: undefined,
   }
 }
 
@@ -118,8 +121,9 @@ export function decodeState(value: unknown): SessionState | null {
   const a = optional(value.a, isFiniteNumber)
   const m = optional(value.m, isFiniteNumber)
   const p = optional(value.p, isString)
-  if (k === null || a === null || m === null || p === null) return null
-  return { v: 1, r: root, s: segments, k, a, m, p }
+  const i = optional(value.i, isFiniteNumber)
+  if (k === null || a === null || m === null || p === null || i === null) return null
+  return { v: 1, r: root, s: segments, k, a, m, p, i }
 }
 
 /** The state as a plain JSON-ready object, leaving out unset fields and empty segments. */
@@ -129,5 +133,6 @@ export function stateForEncoding(state: SessionState): Record<string, unknown> {
   if (state.a !== undefined) out.a = state.a
   if (state.m !== undefined) out.m = state.m
   if (state.p !== undefined) out.p = state.p
+  if (state.i !== undefined) out.i = state.i
   return out
 }

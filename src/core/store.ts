@@ -67,7 +67,10 @@ export interface StoreLockOptions {
 export interface StoreLock {
   /** The owner token; only its holder can refresh or release the lock. */
   readonly token: string
-  /** Extend the expiry to `ttl` ms from now. False if the lock was lost. */
+  /**
+   * Extend the expiry to `ttl` ms from now. False if the lock was lost: taken over, released,
+   * or past its expiry (even if nobody took it since).
+   */
   refresh(ttl: number): Promise<boolean>
   /** Release the lock if this token still holds it. */
   release(): Promise<void>
@@ -81,28 +84,47 @@ export interface StoreScanOptions {
   limit?: number
 }
 
-/** The persistence contract every store implements. All methods are awaited by the core. */
+/**
+ * The persistence contract every store implements. All methods are awaited by the core. A backend
+ * failure should reject (ideally with `StoreUnavailable`, keeping the driver error as `cause`);
+ * the core turns any rejection into `StoreUnavailable`.
+ */
 export interface Store {
   /** What this store supports. */
   readonly capabilities: StoreCapabilities
-  /** The record under `key`, or null. Never a record that expired by the store's clock. */
+  /**
+   * The record under `key`, or null. Never a record that expired by the store's clock: a record
+   * is live while `expiresAt > now`.
+   */
   get(key: string): Promise<SessionRecord | null>
   /**
    * Write `record` under `key`. With `ifVersion`, a compare-and-set: resolves false (and writes
    * nothing) when the stored version differs; `ifVersion: 0` creates only.
    */
   set(key: string, record: SessionRecord, options?: StoreSetOptions): Promise<boolean>
-  /** Refresh expiry and last-seen time of an existing record; never changes `version`. */
+  /**
+   * Refresh expiry and last-seen time (`meta.lastSeenAt`) of a live record; never changes
+   * `version`. A no-op for a missing or expired key.
+   */
   touch(key: string, expiresAt: number, lastSeenAt: number): Promise<void>
   /** Remove the record (no error when absent). */
   destroy(key: string): Promise<void>
-  /** Take an exclusive lock on `key`; resolves null when another owner holds it. */
+  /**
+   * Try once to take an exclusive lock on `key`; resolves null when another owner holds a live
+   * lock (an expired lock is taken over). Waiting and queueing are the core's job.
+   */
   lock?(key: string, options: StoreLockOptions): Promise<StoreLock | null>
   /** Live records bound to `userId`, as `[key, record]` pairs. */
   listByUser?(userId: string): Promise<Array<[string, SessionRecord]>>
-  /** Destroy the user's records except the keys in `except`; resolves the number destroyed. */
+  /**
+   * Destroy the user's records except the keys in `except`; resolves the number of live records
+   * destroyed (expired ones may be removed too, uncounted).
+   */
   destroyByUser?(userId: string, except?: readonly string[]): Promise<number>
-  /** Iterate live records over a snapshot of keys. */
+  /**
+   * Iterate live records over a snapshot of keys, in a stable order. To resume a paged scan,
+   * pass the last key yielded as `cursor`: the scan continues after it.
+   */
   scan?(options?: StoreScanOptions): AsyncIterable<[string, SessionRecord]>
   /** Delete expired records; resolves how many were deleted. */
   gc?(): Promise<number>

@@ -109,8 +109,10 @@ export interface SessionsOptions {
   concurrency?: ConcurrencyMode
   /** Time budget for merge retries before `SessionConflict`. @default '5s' */
   mergeTimeout?: Duration
-  /** Lock expiry and longest wait in `'lock'` mode. @default { ttl: '30s', timeout: '10s' } */
+  /** Lock expiry (refreshed while held) and longest wait to acquire. @default { ttl: '30s', timeout: '10s' } */
   lock?: { ttl?: Duration; timeout?: Duration }
+  /** Periodic id rotation (OWASP renewal timeout): regenerate every `every`, old id valid for `grace`. Off by default. */
+  rotateEvery?: { every: Duration; grace?: Duration }
   /** Bound on every store call; past it `StoreUnavailable`. @default '2s' */
   storeTimeout?: Duration
   /** Payload codec. @default JSON */
@@ -275,6 +277,12 @@ export interface Session<T extends object = SessionData> extends DataAccess<T> {
   verifyCsrf(candidate: unknown): boolean
   /** A new CSRF secret without a new id. */
   regenerateCsrf(): void
+  /**
+   * Take the exclusive session lock from this point on and re-read the session (this request's
+   * changes are re-applied on top). Re-entrant; released when the request commits.
+   * @throws {LockTimeout} when the lock cannot be had within `lock.timeout`.
+   */
+  lock(): Promise<void>
 }
 
 /** What an adapter must add to the response. */
@@ -297,8 +305,13 @@ export interface RequestSession<T extends object = SessionData> {
    * this throw `HeadersSent`.
    */
   finalize(): ResponsePlan
-  /** Persist what `finalize` sealed. Await it before the response completes. */
+  /** Persist what `finalize` sealed, then release any lock. Await it before the response completes. */
   commit(): Promise<void>
+  /**
+   * End the request without persisting anything (the handler failed, or the client went away
+   * before a response was sent). Releases any lock. Idempotent; a no-op after `commit`.
+   */
+  abort(): Promise<void>
 }
 
 /** A user's session as listed by `listUserSessions`. */
