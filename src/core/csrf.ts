@@ -38,7 +38,9 @@ export function verifyCsrfToken(secret: string, candidate: unknown): boolean {
   if (typeof candidate !== 'string' || candidate.length !== CSRF_TOKEN_LENGTH) return false
   if (!TOKEN_PATTERN.test(candidate)) return false
   const raw = Buffer.from(candidate, 'base64url')
-  if (raw.length !== SECRET_BYTES * 2) return false
+  // Canonical encoding only (BI-36): the last character carries 2 unused bits, and Node's decoder
+  // ignores them, so four spellings of one token would otherwise all verify.
+  if (raw.length !== SECRET_BYTES * 2 || raw.toString('base64url') !== candidate) return false
   const unmasked = Buffer.allocUnsafe(SECRET_BYTES)
   for (let i = 0; i < SECRET_BYTES; i++)
     unmasked[i] = (raw[i] as number) ^ (raw[SECRET_BYTES + i] as number)

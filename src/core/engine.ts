@@ -4,11 +4,11 @@
  */
 import { type Codec, openEnvelope, sealEnvelope } from './codec.js'
 import type { CookieAttributes } from './cookie.js'
-import { openWithId } from './crypto.js'
 import type { SessionError } from './errors.js'
 import { callHook, debug } from './hooks.js'
 import { storeKey } from './ids.js'
 import type { LockManager } from './lock.js'
+import { openMove } from './moved.js'
 import { deleteAt, parsePath } from './paths.js'
 import { decodeState, type SessionState, stateForEncoding } from './state.js'
 import type { SessionRecord, Store } from './store.js'
@@ -139,10 +139,12 @@ export async function loadSession(
   if (!(record.expiresAt > now)) return { ok: false, reason: 'expired' }
   if (record.movedTo !== undefined) {
     if (!followMoves) return { ok: false, reason: 'unknown' }
-    const newId = openWithId(id, key, record.movedTo)
-    if (newId === null || !engine.isWellFormedId(newId))
+    const move = openMove(id, key, record.movedTo)
+    if (move === null || !engine.isWellFormedId(move.newId)) {
       return { ok: false, reason: 'undecryptable' }
-    const target = await loadSession(engine, request, newId, false)
+    }
+    if (!(move.graceEndsAt > now)) return { ok: false, reason: 'expired' }
+    const target = await loadSession(engine, request, move.newId, false)
     return target.ok ? { ...target, zombie: true } : target
   }
   const state = decodeRecord(engine, record)

@@ -12,8 +12,8 @@ export class FlashScope {
   available: DataObject
   /** Values for the next request. */
   next: DataObject
-  /** Keys that were stored when the request started (dropped when this scope ages). */
-  readonly loadedKeys: readonly string[]
+  /** Values stored when the request started: dropped when this scope ages, if still unchanged. */
+  readonly loaded: DataObject
   /** Whether this request read or wrote flash in this scope. */
   touched = false
 
@@ -21,7 +21,8 @@ export class FlashScope {
     this.scope = scope
     this.available = emptyObject()
     if (stored) for (const key of Object.keys(stored)) this.available[key] = stored[key]
-    this.loadedKeys = stored ? Object.keys(stored) : []
+    this.loaded = emptyObject()
+    if (stored) for (const key of Object.keys(stored)) this.loaded[key] = stored[key]
     this.next = emptyObject()
   }
 
@@ -41,7 +42,7 @@ export class FlashScope {
   /** The change that ages this scope, or null when nothing needs writing. */
   agingChange(): Change | null {
     if (!this.touched) return null
-    if (this.loadedKeys.length === 0 && Object.keys(this.next).length === 0) return null
-    return { t: 'flash', s: this.scope, drop: this.loadedKeys, next: this.next }
+    if (Object.keys(this.loaded).length === 0 && Object.keys(this.next).length === 0) return null
+    return { t: 'flash', s: this.scope, drop: this.loaded, next: this.next }
   }
 }

@@ -25,7 +25,7 @@ export type Change =
   | { t: 'inc'; s: ScopeName; p: readonly string[]; by: number }
   | { t: 'push'; s: ScopeName; p: readonly string[]; v: unknown }
   | { t: 'flush'; s: ScopeName }
-  | { t: 'flash'; s: ScopeName; drop: readonly string[]; next: DataObject }
+  | { t: 'flash'; s: ScopeName; drop: DataObject; next: DataObject }
   | { t: 'field'; f: StateField; v: string | number | undefined }
   | { t: 'user'; v: string | undefined }
   | { t: 'clear' }
@@ -101,7 +101,11 @@ export function applyChange(copy: WorkingCopy, change: Change, strict: boolean):
     }
     case 'flash': {
       const scope = scopeOf(state, change.s, true)
-      for (const key of change.drop) delete scope.f[key]
+      // Drop only what this request saw: a message another request flashed meanwhile survives.
+      for (const key of Object.keys(change.drop)) {
+        if (Object.hasOwn(scope.f, key) && jsonEqual(scope.f[key], change.drop[key]))
+          delete scope.f[key]
+      }
       for (const key of Object.keys(change.next)) scope.f[key] = change.next[key]
       return undefined
     }

@@ -7,12 +7,12 @@ import { randomInt } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { serializeClearingCookie, serializeSessionCookie } from './cookie.js'
-import { openWithId } from './crypto.js'
 import { decodeRecord, expiryOf, storeCall } from './engine.js'
 import { LockLost, SessionConflict } from './errors.js'
 import { callHook, debug } from './hooks.js'
 import { storeKey } from './ids.js'
 import { conflictingPaths, replayChanges, type WorkingCopy } from './merge.js'
+import { openMove } from './moved.js'
 import type { SessionData } from './paths-types.js'
 import { isSecureRequest } from './proxy.js'
 import type { SessionCore } from './session.js'
@@ -197,9 +197,10 @@ async function readForMerge(
     const record = await storeCall(engine, core.hookContext(), 'get', () => engine.store.get(key))
     if (record === null) return null
     if (record.movedTo !== undefined) {
-      const newId = openWithId(core.id as string, key, record.movedTo)
-      if (newId === null || !engine.isWellFormedId(newId)) return null
-      core.switchTo(newId, storeKey(newId))
+      // A late write follows the move even after the grace window: it was in flight before.
+      const move = openMove(core.id as string, key, record.movedTo)
+      if (move === null || !engine.isWellFormedId(move.newId)) return null
+      core.switchTo(move.newId, storeKey(move.newId))
       continue
     }
     const state = decodeRecord(engine, record)

@@ -3,7 +3,6 @@
  * (start, regenerate, destroy, reload, save). Committing lives in commit.ts.
  */
 
-import { sealWithId } from './crypto.js'
 import { generateCsrfSecret, maskCsrfToken, verifyCsrfToken } from './csrf.js'
 import { durationMs } from './duration.js'
 import {
@@ -29,6 +28,7 @@ import { callHook } from './hooks.js'
 import { storeKey } from './ids.js'
 import type { HeldLock } from './lock.js'
 import { applyChange, type Change, diffChanges, replayChanges, type WorkingCopy } from './merge.js'
+import { sealMove } from './moved.js'
 import { formatPath, getAt } from './paths.js'
 import { clientIp, truncateIp } from './proxy.js'
 import { ScopeApi, type ScopeHost } from './scope-api.js'
@@ -358,6 +358,9 @@ export class SessionCore implements ScopeHost {
     this.assertWritable()
     const graceMs = options?.grace === undefined ? 0 : durationMs(options.grace, 'grace')
     if (this.id === null) {
+      // A regenerate issues a server-chosen id: never adopt one the client presented (non-strict
+      // mode), or login() would authenticate a planted id (session fixation, BI-61).
+      this.#adoptId = null
       this.#start()
       this.write({ t: 'field', f: 'k', v: generateCsrfSecret() })
       return
@@ -400,12 +403,12 @@ export class SessionCore implements ScopeHost {
     const created = await storeCall(engine, this.hookContext(), 'set', () =>
       engine.store.set(newKey, record, { ifVersion: 0 }),
     )
-    if (!created) throw new InvalidSessionValue('session id collision on regenerate')
+    if (!created) throw new SessionConflict('session id collision on regenerate')
     const tombstone: SessionRecord = {
       data: '',
       version: base.version + 1,
       expiresAt: now + graceMs,
-      movedTo: sealWithId(oldId, oldKey, newId),
+      movedTo: sealMove(oldId, oldKey, { newId, graceEndsAt: now + graceMs }),
       meta: base.meta,
     }
     const retired = await storeCall(engine, this.hookContext(), 'set', () =>

@@ -9,11 +9,15 @@ import { ConfigError, MissingDriver, StoreUnavailable } from '../core/errors.js'
 /** A value SQLite parameters accept in this store. */
 export type SqliteValue = string | number | bigint | null
 
-/** The part of a prepared statement the store uses (`better-sqlite3` and `node:sqlite` agree). */
+/**
+ * The part of a prepared statement the store uses (`better-sqlite3` and `node:sqlite` agree).
+ * The store only binds {@link SqliteValue}s; parameters are `unknown` so that both drivers'
+ * declared signatures fit.
+ */
 export interface SqliteStatement {
-  run(...params: SqliteValue[]): { changes: number | bigint }
-  get(...params: SqliteValue[]): unknown
-  all(...params: SqliteValue[]): unknown[]
+  run(...params: unknown[]): { changes: number | bigint }
+  get(...params: unknown[]): unknown
+  all(...params: unknown[]): unknown[]
 }
 
 /**
