@@ -35,6 +35,7 @@ export { type Codec, jsonCodec } from './core/codec.js'
 export { parseDuration } from './core/duration.js'
 export * from './core/errors.js'
 export { generateId as generateSessionId } from './core/ids.js'
+export { generateKey } from './core/keys.js'
 export type {
   ArrayElement,
   ArrayPath,

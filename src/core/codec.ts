@@ -22,6 +22,8 @@ export const jsonCodec: Codec = {
 }
 
 const FORMAT = 'sk1'
+/** Envelope format of records sealed with encryption at rest. */
+export const ENCRYPTED_FORMAT = 'sk1e'
 const CODEC_ID = /^[a-z0-9-]{1,16}$/
 
 /** True for a usable codec id. */
@@ -30,21 +32,21 @@ export function isCodecId(id: unknown): id is string {
 }
 
 /** Wrap an encoded payload in the envelope. */
-export function sealEnvelope(codec: Codec, payload: string): string {
-  return `${FORMAT}:${codec.id}:${payload}`
+export function sealEnvelope(codec: Codec, payload: string, format: string = FORMAT): string {
+  return `${format}:${codec.id}:${payload}`
 }
 
 /**
  * The payload of an envelope written with `codec`.
  * @throws {DecryptionFailed} for an unknown format or another codec's envelope.
  */
-export function openEnvelope(codec: Codec, data: string): string {
-  const prefixLength = FORMAT.length + codec.id.length + 2
+export function openEnvelope(codec: Codec, data: string, format: string = FORMAT): string {
+  const prefixLength = format.length + codec.id.length + 2
   if (
     data.length < prefixLength ||
-    !data.startsWith(FORMAT) ||
-    data.charCodeAt(FORMAT.length) !== 58 ||
-    data.slice(FORMAT.length + 1, prefixLength - 1) !== codec.id ||
+    !data.startsWith(format) ||
+    data.charCodeAt(format.length) !== 58 ||
+    data.slice(format.length + 1, prefixLength - 1) !== codec.id ||
     data.charCodeAt(prefixLength - 1) !== 58
   ) {
     throw new DecryptionFailed('unrecognised session envelope')

@@ -2,14 +2,16 @@
  * The resolved configuration shared by every request, and the steps that read a record:
  * loading an id (following a retired id within its grace window), decoding and encoding state.
  */
-import { type Codec, openEnvelope, sealEnvelope } from './codec.js'
+import { type Codec, ENCRYPTED_FORMAT, openEnvelope, sealEnvelope } from './codec.js'
 import type { CookieAttributes } from './cookie.js'
 import type { SessionError } from './errors.js'
 import { callHook, debug } from './hooks.js'
 import { storeKey } from './ids.js'
+import type { KeyRing } from './keys.js'
 import type { LockManager } from './lock.js'
 import { openMove } from './moved.js'
 import { deleteAt, parsePath } from './paths.js'
+import { openPayload, sealPayload } from './record-crypto.js'
 import { decodeState, type SessionState, stateForEncoding } from './state.js'
 import type { SessionRecord, Store } from './store.js'
 import { boundedStoreCall } from './store-call.js'
@@ -50,6 +52,12 @@ export interface Engine {
   readonly lockTimeoutMs: number
   /** The lock registry (local FIFO queues in front of the store's lock). */
   readonly locks: LockManager
+  /** Cookie-signing ring (from `secret`); null: bare ids. */
+  readonly signing: KeyRing | null
+  /** Record-encryption ring; null: plaintext records. */
+  readonly encryption: KeyRing | null
+  /** With encryption on, still read plaintext records written before it was turned on. */
+  readonly acceptPlaintext: boolean
   /** `rotateEvery`, resolved; null when off. */
   readonly rotate: { everyMs: number; graceMs: number } | null
 }
@@ -69,18 +77,33 @@ export async function storeCall<T>(
   }
 }
 
-/** The payload of a record, or null when it cannot be opened or is not a state we wrote. */
-export function decodeRecord(engine: Engine, record: SessionRecord): SessionState | null {
+/**
+ * The payload of `data` stored under `key`, or null when it cannot be opened (wrong key,
+ * tampering, another format) or is not a state we wrote.
+ */
+export function decodeRecord(engine: Engine, data: string, key: string): SessionState | null {
   try {
-    return decodeState(engine.codec.decode(openEnvelope(engine.codec, record.data)))
+    if (data.startsWith(ENCRYPTED_FORMAT)) {
+      if (engine.encryption === null) return null
+      const plain = openPayload(
+        engine.encryption,
+        key,
+        openEnvelope(engine.codec, data, ENCRYPTED_FORMAT),
+      )
+      return plain === null ? null : decodeState(engine.codec.decode(plain))
+    }
+    if (engine.encryption !== null && !engine.acceptPlaintext) return null
+    return decodeState(engine.codec.decode(openEnvelope(engine.codec, data)))
   } catch {
     return null
   }
 }
 
-/** The envelope text for a state. */
-export function encodeState(engine: Engine, state: SessionState): string {
-  return sealEnvelope(engine.codec, engine.codec.encode(stateForEncoding(state)))
+/** The envelope text for a state stored under `key` (sealed when encryption is on). */
+export function encodeState(engine: Engine, state: SessionState, key: string): string {
+  const payload = engine.codec.encode(stateForEncoding(state))
+  if (engine.encryption === null) return sealEnvelope(engine.codec, payload)
+  return sealEnvelope(engine.codec, sealPayload(engine.encryption, key, payload), ENCRYPTED_FORMAT)
 }
 
 /** A record's expiry under the idle and absolute timeouts. */
@@ -147,7 +170,7 @@ export async function loadSession(
     const target = await loadSession(engine, request, move.newId, false)
     return target.ok ? { ...target, zombie: true } : target
   }
-  const state = decodeRecord(engine, record)
+  const state = decodeRecord(engine, record.data, key)
   if (state === null) return { ok: false, reason: 'undecryptable' }
   const createdAt = record.meta?.createdAt
   const lastSeenAt = record.meta?.lastSeenAt ?? createdAt

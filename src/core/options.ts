@@ -9,6 +9,7 @@ import type { Engine } from './engine.js'
 import { ConfigError, type ConfigIssue } from './errors.js'
 import { debug } from './hooks.js'
 import { generateId, isCustomId, isDefaultId } from './ids.js'
+import { importKeyRing, type KeyRing } from './keys.js'
 import { LockManager } from './lock.js'
 import type { Store } from './store.js'
 import type { SessionHooks, SessionsOptions, TrustProxy } from './types.js'
@@ -222,6 +223,23 @@ export function resolveOptions(options: SessionsOptions & { store: Store }): Eng
   if (typeof now !== 'function')
     issues.push({ path: 'now', message: 'must be a function returning ms' })
   const genId = checkGenId(issues, options.genId)
+  const signing =
+    options.secret === undefined ? null : importKeyRing(options.secret, 'secret', issues)
+  let encryption: KeyRing | null = null
+  if (options.encryption !== undefined) {
+    if (typeof options.encryption !== 'object' || options.encryption === null) {
+      issues.push({ path: 'encryption', message: 'must be an object { keys?, acceptPlaintext? }' })
+    } else if (options.encryption.keys !== undefined) {
+      encryption = importKeyRing(options.encryption.keys, 'encryption.keys', issues)
+    } else if (options.secret === undefined) {
+      issues.push({
+        path: 'encryption.keys',
+        message: 'give keys, or a secret to derive them from',
+      })
+    } else {
+      encryption = signing
+    }
+  }
   const engine: Engine = {
     store: options.store,
     codec: checkCodec(issues, options.codec),
@@ -245,6 +263,9 @@ export function resolveOptions(options: SessionsOptions & { store: Store }): Eng
     lockTtlMs,
     lockTimeoutMs,
     rotate,
+    signing,
+    encryption,
+    acceptPlaintext: options.encryption?.acceptPlaintext ?? true,
     get locks(): LockManager {
       return locks
     },

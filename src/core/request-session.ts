@@ -16,6 +16,7 @@ import { openMove } from './moved.js'
 import type { SessionData } from './paths-types.js'
 import { isSecureRequest } from './proxy.js'
 import type { SessionCore } from './session.js'
+import { signCookieValue } from './signing.js'
 import type { SessionState } from './state.js'
 import type { SessionRecord } from './store.js'
 import type { RequestSession, ResponsePlan, Session } from './types.js'
@@ -50,7 +51,12 @@ export class RequestSessionImpl<T extends object = SessionData> implements Reque
     const secure = cookieSecure(core)
     if (core.id !== null && core.cookie === 'set') {
       setCookies.push(
-        serializeSessionCookie(core.engine.cookie, core.id, secure, rememberedMaxAge(core, now)),
+        serializeSessionCookie(
+          core.engine.cookie,
+          cookieValue(core),
+          secure,
+          rememberedMaxAge(core, now),
+        ),
       )
     } else if (core.id === null && core.cookie === 'clear') {
       setCookies.push(serializeClearingCookie(core.engine.cookie, secure))
@@ -96,6 +102,11 @@ export async function saveNow(core: SessionCore): Promise<void> {
   if (pending) await persist(core, pending)
 }
 
+function cookieValue(core: SessionCore): string {
+  const id = core.id as string
+  return core.engine.signing === null ? id : signCookieValue(core.engine.signing, id)
+}
+
 function cookieSecure(core: SessionCore): boolean {
   const { secure } = core.engine.cookie
   return secure === 'auto' ? isSecureRequest(core.engine.trustProxy, core.request) : secure
@@ -112,7 +123,10 @@ function preparePending(core: SessionCore, now: number): Pending {
   core.collectPendingChanges()
   if (core.changes.length > 0 || core.forceWrite) {
     const version = core.base === null ? 1 : core.base.version + 1
-    return { kind: 'write', record: core.buildRecord(core.copy, version, core.createdAt, now) }
+    return {
+      kind: 'write',
+      record: core.buildRecord(core.copy, version, core.createdAt, now, core.key as string),
+    }
   }
   const base = core.base
   if (base === null) return null
@@ -171,18 +185,23 @@ async function persist(core: SessionCore, pending: NonNullable<Pending>): Promis
       )
       return
     }
-    mergeBase ??=
-      (core.base && decodeRecord(engine, { data: core.base.data } as SessionRecord)) ?? null
+    mergeBase ??= (core.base && decodeRecord(engine, core.base.data, core.key as string)) ?? null
     if (mergeBase) {
       const paths = conflictingPaths(core.changes, mergeBase, fresh.state)
       if (paths.length > 0) callHook(engine.hooks, 'conflict', core.hookContext(), paths)
     }
-    mergeBase = decodeRecord(engine, fresh.record)
+    mergeBase = decodeRecord(engine, fresh.record.data, core.key as string)
     const copy: WorkingCopy = { state: fresh.state, userId: fresh.record.userId }
     replayChanges(copy, core.changes)
     core.copy = copy
     const createdAt = fresh.record.meta?.createdAt ?? (core.createdAt as number)
-    record = core.buildRecord(copy, fresh.record.version + 1, createdAt, engine.now())
+    record = core.buildRecord(
+      copy,
+      fresh.record.version + 1,
+      createdAt,
+      engine.now(),
+      core.key as string,
+    )
     ifVersion = fresh.record.version
   }
 }
@@ -203,7 +222,7 @@ async function readForMerge(
       core.switchTo(move.newId, storeKey(move.newId))
       continue
     }
-    const state = decodeRecord(engine, record)
+    const state = decodeRecord(engine, record.data, key)
     return state === null ? null : { record, state }
   }
   return null

@@ -59,6 +59,8 @@ export interface SessionInit {
   /** Non-strict mode: the unknown id to adopt when the session starts. */
   adoptId: string | null
   readOnly: boolean
+  /** The cookie was signed with an older key: send it re-signed. */
+  staleSignature?: boolean
 }
 
 /** The base record the request's changes apply to. */
@@ -101,7 +103,10 @@ export class SessionCore implements ScopeHost {
     this.hadCookie = init.hadCookie
     this.#adoptId = init.adoptId
     this.root = new ScopeApi(this, null)
-    if (init.loaded) this.#adopt(init.loaded)
+    if (init.loaded) {
+      this.#adopt(init.loaded)
+      if (init.staleSignature) this.cookie = 'set'
+    }
   }
 
   // ---- ScopeHost ------------------------------------------------------------------------
@@ -257,7 +262,7 @@ export class SessionCore implements ScopeHost {
     if (this.#objectReads.length === 0) return
     const expected: WorkingCopy = {
       state:
-        (this.base ? decodeRecord(this.engine, { data: this.base.data } as SessionRecord) : null) ??
+        (this.base ? decodeRecord(this.engine, this.base.data, this.key as string) : null) ??
         emptyState(),
       userId: this.base?.userId,
     }
@@ -277,8 +282,14 @@ export class SessionCore implements ScopeHost {
   }
 
   /** The record to write for `copy`, checked against `maxSize`. */
-  buildRecord(copy: WorkingCopy, version: number, createdAt: number, now: number): SessionRecord {
-    const data = encodeState(this.engine, copy.state)
+  buildRecord(
+    copy: WorkingCopy,
+    version: number,
+    createdAt: number,
+    now: number,
+    key: string,
+  ): SessionRecord {
+    const data = encodeState(this.engine, copy.state, key)
     const size = Buffer.byteLength(data)
     if (size > this.engine.maxSize) throw new SessionTooLarge(size, this.engine.maxSize)
     const record: SessionRecord = {
@@ -399,7 +410,7 @@ export class SessionCore implements ScopeHost {
     const base = this.base as Base
     const now = engine.now()
     this.#collectMutations()
-    const record = this.buildRecord(this.copy, 1, this.createdAt as number, now)
+    const record = this.buildRecord(this.copy, 1, this.createdAt as number, now, newKey)
     const created = await storeCall(engine, this.hookContext(), 'set', () =>
       engine.store.set(newKey, record, { ifVersion: 0 }),
     )
@@ -495,8 +506,7 @@ export class SessionCore implements ScopeHost {
       this.cookie = 'none'
       return
     }
-    const state =
-      decodeRecord(this.engine, { data: this.base.data } as SessionRecord) ?? emptyState()
+    const state = decodeRecord(this.engine, this.base.data, this.key as string) ?? emptyState()
     this.copy = { state, userId: this.base.userId }
     this.changes = []
     this.forceWrite = false

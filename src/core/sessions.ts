@@ -18,6 +18,7 @@ import type { SessionData } from './paths-types.js'
 import { RequestSessionImpl } from './request-session.js'
 import { lockSession, SessionCore, type SessionInit } from './session.js'
 import { createSessionView } from './session-view.js'
+import { verifyCookieValue } from './signing.js'
 import type { Store } from './store.js'
 import type {
   InvalidIdReason,
@@ -35,6 +36,8 @@ type Resolution = {
   loaded: LoadedSession | null
   reason: InvalidIdReason | null
   adoptId: string | null
+  /** Signed with an older key of the ring: re-sign with the newest in this response. */
+  staleSignature: boolean
 }
 
 async function resolveCookie(
@@ -42,21 +45,54 @@ async function resolveCookie(
   request: RequestContext,
   values: string[],
 ): Promise<Resolution> {
-  const wellFormed =
-    values.length > MAX_COOKIE_CANDIDATES ? [] : values.filter(engine.isWellFormedId)
-  if (wellFormed.length === 0) return { loaded: null, reason: 'malformed', adoptId: null }
+  const presented = presentedIds(engine, values)
+  const wellFormed = presented.ids
+  if (wellFormed.length === 0) {
+    return { loaded: null, reason: presented.reason, adoptId: null, staleSignature: false }
+  }
   // Duplicate cookies (BI-03): adopt only if exactly one candidate is a live session.
   const results: Array<LoadedSession | RejectedId> = []
   for (const id of new Set(wellFormed)) results.push(await loadSession(engine, request, id))
   const live = results.filter((result): result is LoadedSession => result.ok)
-  if (live.length === 1) return { loaded: live[0] as LoadedSession, reason: null, adoptId: null }
-  if (live.length > 1) return { loaded: null, reason: 'malformed', adoptId: null }
+  if (live.length === 1) {
+    const loaded = live[0] as LoadedSession
+    return { loaded, reason: null, adoptId: null, staleSignature: presented.stale.has(loaded.id) }
+  }
+  if (live.length > 1)
+    return { loaded: null, reason: 'malformed', adoptId: null, staleSignature: false }
   const first = results[0] as RejectedId
   const adoptId =
     !engine.strict && wellFormed.length === 1 && first.reason === 'unknown'
       ? (wellFormed[0] as string)
       : null
-  return { loaded: null, reason: first.reason, adoptId }
+  return { loaded: null, reason: first.reason, adoptId, staleSignature: false }
+}
+
+/**
+ * The ids carried by the presented cookie values (verifying signatures when `secret` is set),
+ * and the reason to report when none is usable. More than MAX_COOKIE_CANDIDATES values are
+ * treated as hostile without looking further.
+ */
+function presentedIds(
+  engine: Engine,
+  values: readonly string[],
+): { ids: string[]; reason: InvalidIdReason; stale: Set<string> } {
+  const ids: string[] = []
+  const stale = new Set<string>()
+  let reason: InvalidIdReason = 'malformed'
+  if (values.length > MAX_COOKIE_CANDIDATES) return { ids, reason, stale }
+  for (const value of values) {
+    if (engine.signing === null) {
+      if (engine.isWellFormedId(value)) ids.push(value)
+      continue
+    }
+    const verified = verifyCookieValue(engine.signing, value, engine.isWellFormedId)
+    if (verified.ok) {
+      ids.push(verified.id)
+      if (verified.stale) stale.add(verified.id)
+    } else if (verified.reason === 'bad-signature') reason = 'bad-signature'
+  }
+  return { ids, reason, stale }
 }
 
 function readOnlyRequest(cookieHeader: string | undefined): RequestContext {
@@ -100,6 +136,7 @@ class SessionsImpl<T extends object> implements Sessions<T> {
       const resolution = await resolveCookie(engine, request, values)
       init.loaded = resolution.loaded
       init.adoptId = resolution.adoptId
+      init.staleSignature = resolution.staleSignature
       if (resolution.reason !== null) {
         callHook(engine.hooks, 'invalidId', { request, handle: null }, resolution.reason)
       }
@@ -132,9 +169,9 @@ class SessionsImpl<T extends object> implements Sessions<T> {
   /** In lock mode, lock the one well-formed presented id before reading it (one read, not two). */
   async #lockPresentedId(request: RequestContext): Promise<HeldLock | null> {
     const engine = this.#engine
-    const values = readCookieValues(request.cookieHeader, engine.cookie.name)
-    if (values.length !== 1 || !engine.isWellFormedId(values[0] as string)) return null
-    return engine.locks.acquire(storeKey(values[0] as string), { request, handle: null })
+    const { ids } = presentedIds(engine, readCookieValues(request.cookieHeader, engine.cookie.name))
+    if (ids.length !== 1) return null
+    return engine.locks.acquire(storeKey(ids[0] as string), { request, handle: null })
   }
 
   async load(cookieHeader: string | undefined): Promise<Session<T>> {

@@ -115,6 +115,18 @@ export interface SessionsOptions {
   rotateEvery?: { every: Duration; grace?: Duration }
   /** Bound on every store call; past it `StoreUnavailable`. @default '2s' */
   storeTimeout?: Duration
+  /**
+   * Key ring (one key, or an array newest first) of base64url keys of ≥ 32 random bytes, as
+   * `generateKey()` returns. Signs the cookie (`<id>.<signature>`, rotation by ring order) and
+   * feeds every other purpose through HKDF. Without it the cookie is the bare 256-bit id.
+   */
+  secret?: string | readonly string[]
+  /**
+   * Encryption at rest (AES-256-GCM, the store key as associated data). `keys` default to keys
+   * derived from `secret`. `acceptPlaintext` (default true) still reads records written before
+   * encryption was turned on; they are sealed on their next write.
+   */
+  encryption?: { keys?: string | readonly string[]; acceptPlaintext?: boolean }
   /** Payload codec. @default JSON */
   codec?: Codec
   /** Largest encoded record in bytes; beyond it `SessionTooLarge`. @default 65536 */
