@@ -109,7 +109,9 @@ function cookieValue(core: SessionCore): string {
 
 function cookieSecure(core: SessionCore): boolean {
   const { secure } = core.engine.cookie
-  return secure === 'auto' ? isSecureRequest(core.engine.trustProxy, core.request) : secure
+  return secure === 'auto'
+    ? isSecureRequest(core.request.trustProxy ?? core.engine.trustProxy, core.request)
+    : secure
 }
 
 function rememberedMaxAge(core: SessionCore, now: number): number | undefined {

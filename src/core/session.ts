@@ -305,7 +305,7 @@ export class SessionCore implements ScopeHost {
   #clientInfo(): { ip?: string; userAgent?: string } {
     const info: { ip?: string; userAgent?: string } = {}
     if (this.engine.recordIp !== false) {
-      const ip = clientIp(this.engine.trustProxy, this.request)
+      const ip = clientIp(this.request.trustProxy ?? this.engine.trustProxy, this.request)
       if (ip) info.ip = this.engine.recordIp === 'truncate' ? truncateIp(ip) : ip
     }
     if (this.engine.recordUserAgent) {

@@ -27,6 +27,7 @@ import type {
   Session,
   Sessions,
   SessionsOptions,
+  TrustProxy,
   UserSessionSummary,
 } from './types.js'
 
@@ -121,6 +122,10 @@ class SessionsImpl<T extends object> implements Sessions<T> {
 
   get cookieName(): string {
     return this.#engine.cookie.name
+  }
+
+  get trustProxy(): TrustProxy {
+    return this.#engine.trustProxy
   }
 
   async #core(request: RequestContext, readOnly: boolean): Promise<SessionCore> {

@@ -157,6 +157,8 @@ export interface RequestContext {
   remoteAddress: string | undefined
   /** The connection itself is TLS. */
   encrypted: boolean
+  /** An adapter's own `trustProxy` option, overriding the sessions' setting for this request. */
+  trustProxy?: TrustProxy
 }
 
 /** Options of `set`. */
@@ -361,6 +363,8 @@ export interface Sessions<T extends object = SessionData> {
   readonly store: Store
   /** The session cookie's name. */
   readonly cookieName: string
+  /** The effective `trustProxy` setting (adapters and CSRF checks use it). */
+  readonly trustProxy: TrustProxy
 }
 
 export type { DotPath, PathValue, SessionData, SessionKey }
