@@ -32,4 +32,12 @@ const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-repor
 console.log(`run-tests: ${files.length} file(s) on Node ${process.version}`)
 const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
+// A wedged test process (e.g. Node 20's assert.ok message generation looping on a tsx-loaded
+// file when a message-less assert.ok fails) must fail the run, not hang it until CI's limit.
+const limitMinutes = Number(process.env.SESSIONKIT_TEST_LIMIT_MINUTES ?? 20)
+const watchdog = setTimeout(() => {
+  console.error(`run-tests: no result after ${limitMinutes} min; killing the test run`)
+  child.kill('SIGKILL')
+}, limitMinutes * 60_000)
+watchdog.unref()
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))

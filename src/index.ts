@@ -48,3 +48,5 @@ export type {
 } from './core/paths-types.js'
 export type * from './core/store.js'
 export type * from './core/types.js'
+export { createStoreFromUrl } from './stores/from-url.js'
+export { instrumentedStore, migratingStore } from './stores/wrappers.js'

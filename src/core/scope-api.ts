@@ -17,6 +17,8 @@ export interface ScopeHost {
   readScope(scope: ScopeName): ScopeState | undefined
   /** Start the session if needed, apply `change` to the live state and record it. */
   write(change: Change): unknown
+  /** Throw HeadersSent / ReadOnlySession before any other check of a write. */
+  assertWritable(): void
   /** The flash runtime of a scope; `start` starts the session first (flash writes). */
   flashOf(scope: ScopeName, start: boolean): FlashScope
   /** Remember that an object at this path was handed out (in-place mutation detection). */
@@ -56,6 +58,7 @@ export class ScopeApi {
   }
 
   set(key: unknown, value: unknown, options?: SetOptions): void {
+    this.#host.assertWritable()
     const path = parsePath(key)
     const copy = cloneValue(value, formatPath(path))
     const ttl = options?.ttl === undefined ? undefined : durationMs(options.ttl, 'ttl')
@@ -69,6 +72,7 @@ export class ScopeApi {
   }
 
   put(record: unknown): void {
+    this.#host.assertWritable()
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       throw new InvalidSessionValue('put() takes an object of top-level keys')
     }
@@ -115,11 +119,13 @@ export class ScopeApi {
   }
 
   push(key: unknown, value: unknown): void {
+    this.#host.assertWritable()
     const path = parsePath(key)
     this.#host.write({ t: 'push', s: this.#scope, p: path, v: cloneValue(value, formatPath(path)) })
   }
 
   increment(key: unknown, by = 1): number {
+    this.#host.assertWritable()
     if (typeof by !== 'number' || !Number.isFinite(by)) {
       throw new InvalidSessionValue('increment() takes a finite number')
     }
@@ -134,6 +140,7 @@ export class ScopeApi {
   }
 
   flash(key: string, value: unknown, options?: FlashOptions): void {
+    this.#host.assertWritable()
     const name = flashKey(key)
     const copy = cloneValue(value, `flash ${name}`)
     const flash = this.#host.flashOf(this.#scope, true)
@@ -143,6 +150,7 @@ export class ScopeApi {
   }
 
   flashNow(key: string, value: unknown): void {
+    this.#host.assertWritable()
     const name = flashKey(key)
     const copy = cloneValue(value, `flash ${name}`)
     const flash = this.#host.flashOf(this.#scope, true)

@@ -66,7 +66,9 @@ async function resolveCookie(
     !engine.strict && wellFormed.length === 1 && first.reason === 'unknown'
       ? (wellFormed[0] as string)
       : null
-  return { loaded: null, reason: first.reason, adoptId, staleSignature: false }
+  // Several candidates and none live is ambiguity, reported as malformed (BI-03).
+  const reason = results.length > 1 ? 'malformed' : first.reason
+  return { loaded: null, reason, adoptId, staleSignature: false }
 }
 
 /**

@@ -731,13 +731,13 @@ describe('ids presented by the client', () => {
     })
   }
 
-  it('BI-03: two well-formed unknown duplicates → fresh session', async () => {
+  it('BI-03: two well-formed unknown duplicates → fresh session, reported as malformed (ambiguous)', async () => {
     const { sessions, reasons } = withHooks()
     const rs = await sessions.open(
       requestContext({ cookie: `sid=${generateId()}; sid=${generateId()}` }),
     )
     assert.equal(rs.session.id, null)
-    assert.deepEqual(reasons, ['unknown'])
+    assert.deepEqual(reasons, ['malformed'])
   })
 
   it('BI-03: one live + one garbage duplicate → the live session', async () => {

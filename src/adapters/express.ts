@@ -1,0 +1,196 @@
+/**
+ * The node:http adapter: one middleware for Express 4 and 5, Connect and plain
+ * `http.createServer`. It loads the session before the handler runs, writes the session's
+ * headers when the response headers are written, and holds `res.end` until the session is saved.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { ConfigError, type ConfigIssue } from '../core/errors.js'
+import type { SessionData } from '../core/paths-types.js'
+import type { RequestSession, Session, Sessions, TrustProxy } from '../core/types.js'
+import { requestContext } from './node-context.js'
+import { createCsrfMiddleware, type NodeCsrfOptions } from './node-csrf.js'
+import { hookResponse } from './node-response.js'
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    /**
+     * The request's session, set by the `session()` middleware of `sessionkit/express` (with
+     * untyped data; see `sessionOf` for typed access). Another `property` option puts a second
+     * session system under another name.
+     */
+    session: Session<SessionData>
+  }
+}
+
+/** Options of {@link session}. Checked once, when the middleware is created. */
+export interface SessionMiddlewareOptions {
+  /**
+   * The request property the session is put on; give a second session system another one.
+   * @default 'session'
+   */
+  property?: string
+  /**
+   * Overrides the `trustProxy` option of `createSessions` for requests through this middleware:
+   * whether `X-Forwarded-Proto` may make the request count as https (for `secure: 'auto'`) and
+   * `X-Forwarded-For` decide the client ip recorded on the session. Without it the option of
+   * `createSessions` applies. Set it to what the app's proxy chain is (Express's own
+   * `trust proxy` setting is not read).
+   * @default the `trustProxy` of createSessions
+   */
+  trustProxy?: TrustProxy
+}
+
+/** A Connect-style middleware; Express 4 and 5 accept it as is. */
+export type SessionMiddleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+) => void
+
+const FORBIDDEN_PROPERTIES = new Set(['__proto__', 'prototype', 'constructor'])
+
+// Which sessions object gave which session to a request, for `sessionOf`.
+const opened = new WeakMap<IncomingMessage, Map<Sessions<object>, Session<object>>>()
+
+/**
+ * Session middleware for Express 4 and 5, Connect and node:http.
+ *
+ * A request with a well-formed session cookie costs one store read before `next()`; a request
+ * without one costs nothing until the session is written to. Errors reach `next(err)`: a store
+ * outage is `StoreUnavailable`, whose `status` (503) Express's error handler answers with. A
+ * session too large to store (`SessionTooLarge`) turns the response into a 413, and a save that
+ * fails after the response started streaming destroys the connection rather than completing it.
+ *
+ * Mount it after body parsers or before, as you like (it never reads the body), and before the
+ * routes that use `req.session`.
+ *
+ * @example
+ * ```ts
+ * import express from 'express'
+ * import { createSessions } from 'sessionkit'
+ * import { session, sessionOf } from 'sessionkit/express'
+ *
+ * const sessions = createSessions<{ views: number }>()
+ * const app = express()
+ * app.use(session(sessions))
+ * app.get('/', (req, res) => {
+ *   const views = sessionOf(req, sessions).increment('views') // typed: 'views' is a number
+ *   res.send(`views: ${views}`) // or untyped: req.session.get('views')
+ * })
+ * ```
+ * @throws {ConfigError} at creation, for a bad `property` or `trustProxy`.
+ */
+export function session<T extends object>(
+  sessions: Sessions<T>,
+  opts: SessionMiddlewareOptions = {},
+): SessionMiddleware {
+  const { property, trustProxy } = checkOptions(sessions, opts)
+  const owner = sessions as unknown as Sessions<object>
+  return (req, res, next) => {
+    let mine = opened.get(req)
+    if (mine?.has(owner)) {
+      next()
+      return
+    }
+    sessions.open(requestContext(req, trustProxy)).then(
+      (rs) => {
+        if (!mine) {
+          mine = new Map()
+          opened.set(req, mine)
+        }
+        mine.set(owner, rs.session as Session<object>)
+        trustOf.set(req, trustProxy ?? sessions.trustProxy)
+        ;(req as unknown as Record<string, unknown>)[property] = rs.session
+        hookResponse(res, rs as unknown as RequestSession<object>)
+        next()
+      },
+      (error: unknown) => next(error),
+    )
+  }
+}
+
+// The effective trustProxy of each request's session middleware, for csrf().
+const trustOf = new WeakMap<IncomingMessage, TrustProxy>()
+
+/**
+ * CSRF protection for unsafe methods (POST, PUT, PATCH, DELETE, also via method override):
+ * rejects cross-site requests by `Sec-Fetch-Site`, else by an exact `Origin`/`Referer` match,
+ * then requires a valid token (`session.csrfToken()`) in `x-csrf-token`/`x-xsrf-token` or the
+ * `_csrf` field of an already-parsed body — never the query string. Failures reach `next` as a
+ * `CsrfError` (403) with a `reason`. Mount it after `session()` (and after a body parser if forms
+ * post the token). `spa: true` also keeps a readable `XSRF-TOKEN` cookie for Angular/axios.
+ *
+ * @example
+ * ```ts
+ * app.use(express.urlencoded({ extended: false }))
+ * app.use(session(sessions))
+ * app.use(csrf())
+ * app.get('/form', (req, res) => res.send(`<input type="hidden" name="_csrf" value="${req.session.csrfToken()}">`))
+ * ```
+ * @throws {ConfigError} at creation, for bad options.
+ */
+export function csrf(opts: NodeCsrfOptions = {}): SessionMiddleware {
+  return createCsrfMiddleware(
+    {
+      context: (req) => requestContext(req),
+      trustProxy: (req) => trustOf.get(req) ?? false,
+    },
+    opts,
+  )
+}
+
+export type { NodeCsrfOptions as CsrfMiddlewareOptions }
+
+/**
+ * The typed session that `sessions` opened for `req` (whatever `property` it was mounted under).
+ *
+ * @example
+ * ```ts
+ * const sessions = createSessions<{ cart: string[] }>()
+ * app.post('/cart', (req, res) => {
+ *   sessionOf(req, sessions).push('cart', req.body.sku)
+ *   res.redirect(303, '/cart')
+ * })
+ * ```
+ * @throws {Error} when the `session(sessions)` middleware did not run for this request.
+ */
+export function sessionOf<T extends object>(
+  req: IncomingMessage,
+  sessions: Sessions<T>,
+): Session<T> {
+  const found = opened.get(req)?.get(sessions as unknown as Sessions<object>)
+  if (!found) {
+    throw new Error(
+      'sessionkit: no session for this request: mount session(sessions) with this sessions object before this handler',
+    )
+  }
+  return found as unknown as Session<T>
+}
+
+function checkOptions(
+  sessions: unknown,
+  opts: SessionMiddlewareOptions,
+): { property: string; trustProxy: TrustProxy | undefined } {
+  const issues: ConfigIssue[] = []
+  if (typeof (sessions as Sessions | null)?.open !== 'function') {
+    issues.push({ path: 'sessions', message: 'expected the object createSessions() returns' })
+  }
+  const property = opts.property ?? 'session'
+  if (typeof property !== 'string' || property === '' || FORBIDDEN_PROPERTIES.has(property)) {
+    issues.push({ path: 'property', message: 'expected a non-empty property name' })
+  }
+  const { trustProxy } = opts
+  if (
+    trustProxy !== undefined &&
+    typeof trustProxy !== 'boolean' &&
+    typeof trustProxy !== 'function' &&
+    !(Number.isSafeInteger(trustProxy) && trustProxy >= 0)
+  ) {
+    issues.push({
+      path: 'trustProxy',
+      message: 'expected a boolean, a number of hops or a function (ip) => boolean',
+    })
+  }
+  if (issues.length > 0) throw new ConfigError(issues)
+  return { property, trustProxy }
+}
