@@ -5,6 +5,7 @@
 import { type Codec, ENCRYPTED_FORMAT, openEnvelope, sealEnvelope } from './codec.js'
 import type { CookieAttributes } from './cookie.js'
 import type { SessionError } from './errors.js'
+import type { FingerprintOptions } from './fingerprint.js'
 import { callHook, debug } from './hooks.js'
 import { storeKey } from './ids.js'
 import type { KeyRing } from './keys.js'
@@ -12,6 +13,7 @@ import type { LockManager } from './lock.js'
 import { openMove } from './moved.js'
 import { deleteAt, parsePath } from './paths.js'
 import { openPayload, sealPayload } from './record-crypto.js'
+import { applySchema, type SchemaOptions } from './schema.js'
 import { decodeState, type SessionState, stateForEncoding } from './state.js'
 import type { SessionRecord, Store } from './store.js'
 import { boundedStoreCall } from './store-call.js'
@@ -58,6 +60,12 @@ export interface Engine {
   readonly encryption: KeyRing | null
   /** With encryption on, still read plaintext records written before it was turned on. */
   readonly acceptPlaintext: boolean
+  /** Fingerprint checks; null when off. */
+  readonly fingerprint: FingerprintOptions | null
+  /** Schema validation on load; null when off. */
+  readonly schema: SchemaOptions | null
+  /** `gcInterval` in ms; 0 when off. */
+  readonly gcIntervalMs: number
   /** `rotateEvery`, resolved; null when off. */
   readonly rotate: { everyMs: number; graceMs: number } | null
 }
@@ -120,6 +128,8 @@ export interface LoadedSession {
   state: SessionState
   /** Reached through a retired id inside its grace window. */
   zombie: boolean
+  /** The schema migrated the data: it must be written back. */
+  migrated?: boolean
 }
 
 /** Why a presented id was not adopted. */
@@ -184,5 +194,11 @@ export async function loadSession(
     return { ok: false, reason: 'expired' }
   }
   pruneExpiredValues(state, now)
-  return { ok: true, id, key, record, state, zombie: false }
+  let migrated = false
+  if (engine.schema !== null) {
+    const check = await applySchema(engine.schema, state)
+    if (!check.ok) return { ok: false, reason: 'schema' }
+    migrated = check.changed
+  }
+  return { ok: true, id, key, record, state, zombie: false, migrated }
 }

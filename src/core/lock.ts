@@ -68,11 +68,14 @@ export class HeldLock {
     callHook(this.#manager.engine.hooks, 'lockLost', hookContext)
   }
 
-  /** Check with the store that the lock is still ours (refreshing it). */
-  async confirm(ttlMs: number): Promise<boolean> {
+  /**
+   * Check with the store that the lock is still ours, refreshing it (before a commit: a takeover
+   * between two periodic refreshes must not let this holder overwrite). Fires `lockLost` once.
+   */
+  async confirm(ttlMs: number, hookContext: HookContext): Promise<boolean> {
     if (this.#lost) return false
     const ok = await this.#storeLock.refresh(ttlMs).catch(() => false)
-    if (!ok) this.#lost = true
+    if (!ok) this.#markLost(hookContext)
     return ok
   }
 

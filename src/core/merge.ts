@@ -16,7 +16,7 @@ import {
 import { cloneValue, jsonEqual } from './values.js'
 
 /** Session-level fields a change may set. */
-export type StateField = 'k' | 'a' | 'm' | 'p' | 'i'
+export type StateField = 'k' | 'a' | 'm' | 'p' | 'i' | 'sv' | 'h'
 
 /** One recorded change. */
 export type Change =
@@ -26,7 +26,7 @@ export type Change =
   | { t: 'push'; s: ScopeName; p: readonly string[]; v: unknown }
   | { t: 'flush'; s: ScopeName }
   | { t: 'flash'; s: ScopeName; drop: DataObject; next: DataObject }
-  | { t: 'field'; f: StateField; v: string | number | undefined }
+  | { t: 'field'; f: StateField; v: string | number | readonly string[] | undefined }
   | { t: 'user'; v: string | undefined }
   | { t: 'clear' }
 

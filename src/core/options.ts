@@ -7,10 +7,12 @@ import { type CookieAttributes, cookieAttributes } from './cookie.js'
 import { parseDuration } from './duration.js'
 import type { Engine } from './engine.js'
 import { ConfigError, type ConfigIssue } from './errors.js'
+import type { FingerprintOptions } from './fingerprint.js'
 import { debug } from './hooks.js'
 import { generateId, isCustomId, isDefaultId } from './ids.js'
 import { importKeyRing, type KeyRing } from './keys.js'
 import { LockManager } from './lock.js'
+import type { SchemaOptions } from './schema.js'
 import type { Store } from './store.js'
 import type { SessionHooks, SessionsOptions, TrustProxy } from './types.js'
 
@@ -164,6 +166,50 @@ function checkCodec(issues: ConfigIssue[], codec: unknown): Codec {
   return codec as Codec
 }
 
+function checkFingerprint(
+  issues: ConfigIssue[],
+  options: SessionsOptions,
+): FingerprintOptions | null {
+  const { fingerprint, onFingerprintChange } = options
+  if (fingerprint === undefined) {
+    if (onFingerprintChange !== undefined) {
+      issues.push({ path: 'onFingerprintChange', message: 'needs the fingerprint option' })
+    }
+    return null
+  }
+  if (typeof fingerprint !== 'function')
+    issues.push({ path: 'fingerprint', message: 'must be a function' })
+  if (onFingerprintChange !== undefined && typeof onFingerprintChange !== 'function') {
+    issues.push({ path: 'onFingerprintChange', message: 'must be a function' })
+  }
+  return onFingerprintChange === undefined ? { fingerprint } : { fingerprint, onFingerprintChange }
+}
+
+function checkSchema(issues: ConfigIssue[], schema: unknown): SchemaOptions | null {
+  if (schema === undefined) return null
+  const candidate = schema as Partial<SchemaOptions> | null
+  const validate = (candidate?.validator as { '~standard'?: { validate?: unknown } } | undefined)?.[
+    '~standard'
+  ]?.validate
+  if (typeof validate !== 'function') {
+    issues.push({
+      path: 'schema.validator',
+      message: 'must be a Standard Schema validator (zod, valibot, arktype…)',
+    })
+  }
+  const version = candidate?.version ?? 1
+  if (!Number.isSafeInteger(version) || version < 1) {
+    issues.push({ path: 'schema.version', message: 'must be an integer ≥ 1' })
+  }
+  if (candidate?.migrate !== undefined && typeof candidate.migrate !== 'function') {
+    issues.push({
+      path: 'schema.migrate',
+      message: 'must be a function (data, fromVersion) => data',
+    })
+  }
+  return schema as SchemaOptions
+}
+
 let warnedMemoryStore = false
 
 /**
@@ -266,6 +312,12 @@ export function resolveOptions(options: SessionsOptions & { store: Store }): Eng
     signing,
     encryption,
     acceptPlaintext: options.encryption?.acceptPlaintext ?? true,
+    fingerprint: checkFingerprint(issues, options),
+    schema: checkSchema(issues, options.schema),
+    gcIntervalMs:
+      options.gcInterval === undefined
+        ? 0
+        : duration(issues, 'gcInterval', options.gcInterval, '0', true),
     get locks(): LockManager {
       return locks
     },

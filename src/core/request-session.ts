@@ -153,7 +153,7 @@ async function persist(core: SessionCore, pending: NonNullable<Pending>): Promis
   let record = pending.record
   const isNew = core.base === null
   const lock = core.heldLock
-  if (lock?.lost) throw new LockLost()
+  if (lock && !(await lock.confirm(engine.lockTtlMs, core.hookContext()))) throw new LockLost()
   let ifVersion: number | undefined = isNew ? 0 : (core.base?.version as number)
   if (!isNew && engine.concurrency === 'none') ifVersion = undefined
   const deadline = performance.now() + engine.mergeTimeoutMs

@@ -23,6 +23,7 @@ import {
   SessionConflict,
   SessionTooLarge,
 } from './errors.js'
+import { fingerprintOf } from './fingerprint.js'
 import { FlashScope } from './flash.js'
 import { callHook } from './hooks.js'
 import { storeKey } from './ids.js'
@@ -208,6 +209,15 @@ export class SessionCore implements ScopeHost {
     this.forceWrite = false
     this.#flash.clear()
     this.#objectReads = []
+    if (loaded.migrated) {
+      // Persist what the schema's migrate produced (recorded so a merge replays it).
+      const { state } = loaded
+      this.changes.push({ t: 'flush', s: null })
+      for (const key of Object.keys(state.r.d)) {
+        this.changes.push({ t: 'set', s: null, p: [key], v: state.r.d[key], e: undefined })
+      }
+      this.changes.push({ t: 'field', f: 'sv', v: state.sv })
+    }
     if (loaded.zombie) {
       this.cookie = 'set'
       callHook(this.engine.hooks, 'zombieAccess', this.hookContext())
@@ -241,6 +251,10 @@ export class SessionCore implements ScopeHost {
     this.forceWrite = true
     this.cookie = 'set'
     if (this.engine.rotate) this.copy.state.i = this.createdAt
+    if (this.engine.schema) this.copy.state.sv = this.engine.schema.version ?? 1
+    const fingerprint =
+      this.engine.fingerprint && fingerprintOf(this.engine.fingerprint, this.request)
+    if (fingerprint) this.copy.state.h = [fingerprint]
   }
 
   // ---- commit preparation -----------------------------------------------------------------

@@ -10,7 +10,8 @@ import {
   storeCall,
 } from './engine.js'
 import { ConfigError } from './errors.js'
-import { callHook } from './hooks.js'
+import { decide, fingerprintOf, withFingerprint } from './fingerprint.js'
+import { callHook, debug } from './hooks.js'
 import { storeKey } from './ids.js'
 import type { HeldLock } from './lock.js'
 import { resolveOptions } from './options.js'
@@ -116,6 +117,16 @@ class SessionsImpl<T extends object> implements Sessions<T> {
 
   constructor(engine: Engine) {
     this.#engine = engine
+    const { store, gcIntervalMs } = engine
+    if (gcIntervalMs > 0 && store.gc) {
+      const timer = setInterval(() => {
+        this.gc().catch((error: unknown) => {
+          debug('scheduled gc failed: %s', (error as Error).name)
+        })
+      }, gcIntervalMs)
+      timer.unref()
+      this.#handles.add(timer)
+    }
   }
 
   get store(): Store {
@@ -148,7 +159,9 @@ class SessionsImpl<T extends object> implements Sessions<T> {
         callHook(engine.hooks, 'invalidId', { request, handle: null }, resolution.reason)
       }
     }
-    return new SessionCore(engine, request, init)
+    const core = new SessionCore(engine, request, init)
+    await checkFingerprint(core, readOnly)
+    return core
   }
 
   async open(request: RequestContext): Promise<RequestSession<T>> {
@@ -273,4 +286,32 @@ async function rotateIfDue(core: SessionCore): Promise<void> {
   const issuedAt = core.copy.state.i ?? core.createdAt
   if (core.engine.now() - issuedAt >= rotate.everyMs)
     await core.regenerate({ grace: rotate.graceMs })
+}
+
+/**
+ * `fingerprint`: a loaded session seeing an unseen client profile is allowed (and the profile
+ * recorded), given a new id, or rejected (the request continues with a fresh session and
+ * `invalidId('fingerprint')`), as `onFingerprintChange` decides.
+ */
+async function checkFingerprint(core: SessionCore, readOnly: boolean): Promise<void> {
+  const options = core.engine.fingerprint
+  if (options === null || core.base === null) return
+  const current = fingerprintOf(options, core.request)
+  if (current === null) return
+  const seen = core.copy.state.h ?? []
+  if (seen.includes(current)) return
+  const record = (): void => {
+    if (!readOnly) core.write({ t: 'field', f: 'h', v: withFingerprint(seen, current) })
+  }
+  // Sessions created before fingerprinting was turned on adopt the first profile they see.
+  if (seen.length === 0) return record()
+  callHook(core.engine.hooks, 'fingerprintChanged', core.hookContext())
+  const decision = decide(options, core.hookContext(), seen, current)
+  if (decision === 'reject') {
+    callHook(core.engine.hooks, 'invalidId', core.hookContext(), 'fingerprint')
+    core.forgetVanished()
+    return
+  }
+  if (decision === 'regenerate' && !readOnly) await core.regenerate()
+  record()
 }

@@ -34,6 +34,10 @@ export interface SessionState {
   p: string | undefined
   /** When the current id was issued (ms since epoch), for `rotateEvery`. */
   i: number | undefined
+  /** Schema version of the root data (`schema.version`). */
+  sv: number | undefined
+  /** Client fingerprints seen by this session (`fingerprint`). */
+  h: string[] | undefined
 }
 
 /** A key naming a scope: null for the root, else the segment name. */
@@ -57,6 +61,8 @@ export function emptyState(): SessionState {
     m: undefined,
     p: undefined,
     i: undefined,
+    sv: undefined,
+    h: undefined,
   }
 }
 
@@ -122,8 +128,17 @@ export function decodeState(value: unknown): SessionState | null {
   const m = optional(value.m, isFiniteNumber)
   const p = optional(value.p, isString)
   const i = optional(value.i, isFiniteNumber)
+  const sv = optional(value.sv, isFiniteNumber)
+  const h = optional(value.h, isStringList)
   if (k === null || a === null || m === null || p === null || i === null) return null
-  return { v: 1, r: root, s: segments, k, a, m, p, i }
+  if (sv === null || h === null) return null
+  return { v: 1, r: root, s: segments, k, a, m, p, i, sv, h }
+}
+
+function isStringList(value: unknown): value is string[] {
+  return (
+    Array.isArray(value) && value.length <= 64 && value.every((item) => typeof item === 'string')
+  )
 }
 
 /** The state as a plain JSON-ready object, leaving out unset fields and empty segments. */
@@ -134,5 +149,7 @@ export function stateForEncoding(state: SessionState): Record<string, unknown> {
   if (state.m !== undefined) out.m = state.m
   if (state.p !== undefined) out.p = state.p
   if (state.i !== undefined) out.i = state.i
+  if (state.sv !== undefined) out.sv = state.sv
+  if (state.h !== undefined) out.h = state.h
   return out
 }

@@ -15,6 +15,7 @@ import type {
   SessionData,
   SessionKey,
 } from './paths-types.js'
+import type { SchemaOptions } from './schema.js'
 import type { Store } from './store.js'
 
 export type { Duration } from './duration.js'
@@ -127,6 +128,24 @@ export interface SessionsOptions {
    * encryption was turned on; they are sealed on their next write.
    */
   encryption?: { keys?: string | readonly string[]; acceptPlaintext?: boolean }
+  /**
+   * The client's profile for a request (e.g. user-agent family); recorded per session. A request
+   * with a profile the session has not seen goes to `onFingerprintChange`. Off by default.
+   */
+  fingerprint?: (request: RequestContext) => string
+  /** Decide about an unseen fingerprint: `'allow'`, `'reject'` (fresh session) or `'regenerate'`. @default () => 'reject' */
+  onFingerprintChange?: (
+    ctx: HookContext,
+    seen: readonly string[],
+    current: string,
+  ) => 'allow' | 'reject' | 'regenerate'
+  /**
+   * Validate (and migrate) the root data on load with any Standard Schema validator; a payload
+   * that fails gives a fresh session and `invalidId('schema')`. Off by default.
+   */
+  schema?: SchemaOptions
+  /** Run `store.gc()` this often, for stores without native expiry. Off by default. */
+  gcInterval?: Duration
   /** Payload codec. @default JSON */
   codec?: Codec
   /** Largest encoded record in bytes; beyond it `SessionTooLarge`. @default 65536 */

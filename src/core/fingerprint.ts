@@ -1,0 +1,57 @@
+/**
+ * Fingerprint checks: an app-defined profile of the client (e.g. user agent family) recorded
+ * per session; a request whose profile was not seen before is allowed, rejected or given a new
+ * id, as `onFingerprintChange` decides (default: reject).
+ */
+import type { HookContext, RequestContext } from './types.js'
+
+/** What to do with a request whose fingerprint the session has not seen. */
+export type FingerprintDecision = 'allow' | 'reject' | 'regenerate'
+
+/** The fingerprint options of `createSessions`. */
+export interface FingerprintOptions {
+  /** The client's profile for this request. */
+  fingerprint: (request: RequestContext) => string
+  /** Decide about an unseen profile; `seen` lists the profiles recorded so far. @default () => 'reject' */
+  onFingerprintChange?: (
+    ctx: HookContext,
+    seen: readonly string[],
+    current: string,
+  ) => FingerprintDecision
+}
+
+/** Most profiles remembered per session (oldest dropped first). */
+export const MAX_FINGERPRINTS = 8
+/** Longest profile kept (longer ones are cut). */
+export const MAX_FINGERPRINT_LENGTH = 256
+
+/** The profile of a request, or null when the app's function failed (treated as unchanged). */
+export function fingerprintOf(options: FingerprintOptions, request: RequestContext): string | null {
+  try {
+    const value = options.fingerprint(request)
+    return typeof value === 'string' ? value.slice(0, MAX_FINGERPRINT_LENGTH) : null
+  } catch {
+    return null
+  }
+}
+
+/** `seen` with `current` added (most recent last, bounded). */
+export function withFingerprint(seen: readonly string[], current: string): string[] {
+  return [...seen.filter((profile) => profile !== current), current].slice(-MAX_FINGERPRINTS)
+}
+
+/** The app's decision about an unseen profile; a throwing callback means reject. */
+export function decide(
+  options: FingerprintOptions,
+  ctx: HookContext,
+  seen: readonly string[],
+  current: string,
+): FingerprintDecision {
+  if (!options.onFingerprintChange) return 'reject'
+  try {
+    const decision = options.onFingerprintChange(ctx, seen, current)
+    return decision === 'allow' || decision === 'regenerate' ? decision : 'reject'
+  } catch {
+    return 'reject'
+  }
+}
