@@ -20,7 +20,8 @@ const DURATION_PATTERN = /^(\d{1,15})(ms|s|m|h|d|w)$/
 /** Milliseconds of a duration, or null when `value` is not a valid duration. */
 export function parseDuration(value: unknown): number | null {
   if (typeof value === 'number') {
-    return Number.isSafeInteger(value) && value >= 0 ? value : null
+    // `+ 0` turns -0 into 0.
+    return Number.isSafeInteger(value) && value >= 0 ? value + 0 : null
   }
   if (typeof value !== 'string') return null
   const match = DURATION_PATTERN.exec(value)
