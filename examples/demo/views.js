@@ -1,110 +1,160 @@
 // Server-rendered pages of the demo. Every value that reaches HTML goes through `escapeHtml`.
+import { deviceLabel, timeAgo } from './device.js'
+import { buttonForm, csrfField, escapeHtml, layout, notice } from './layout.js'
 
-/** Escape text for HTML element content and double- or single-quoted attributes. */
-export function escapeHtml(value) {
-  return String(value)
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;')
-}
+export { escapeHtml } from './layout.js'
 
-const STYLE = `
-  :root { color-scheme: light dark; --accent: #2f6fdb; --muted: #6b7280; --line: #d1d5db; }
-  * { box-sizing: border-box; }
-  body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-  main { max-width: 36rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
-  header { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: baseline;
-    justify-content: space-between; border-bottom: 1px solid var(--line); padding-bottom: .75rem; }
-  header strong { font-size: 1.1rem; }
-  nav { display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; }
-  nav form { margin: 0; }
-  a { color: var(--accent); }
-  h1 { font-size: 1.5rem; margin: 1.5rem 0 1rem; }
-  .notice { padding: .75rem 1rem; border-radius: .5rem; background: #e8f0fe; color: #1a3d7c;
-    border: 1px solid #b6cdf8; }
-  .error { background: #fdecea; color: #7c1a1a; border-color: #f5b7b1; }
-  .muted { color: var(--muted); }
-  label { display: block; font-weight: 600; margin-bottom: .25rem; }
-  input[type=text] { width: 100%; padding: .6rem .7rem; font: inherit; border: 1px solid var(--line);
-    border-radius: .4rem; }
-  button { font: inherit; padding: .5rem 1rem; border-radius: .4rem; border: 1px solid var(--accent);
-    background: var(--accent); color: white; cursor: pointer; margin-top: .75rem; }
-  nav button { margin: 0; padding: .2rem .6rem; background: transparent; color: var(--accent); }
-  table { width: 100%; border-collapse: collapse; }
-  th, td { text-align: left; padding: .45rem .25rem; border-bottom: 1px solid var(--line);
-    vertical-align: top; word-break: break-word; }
-  th { width: 38%; font-weight: 600; }
-  code { font-size: .9em; }
-`
+const money = (cents) => `$${(cents / 100).toFixed(2)}`
+const iso = (ms) => new Date(ms).toISOString()
+/** An IPv4 address as people write it, also when the socket reports it IPv4-mapped. */
+const displayIp = (ip) => (ip ? ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '') : 'unknown')
 
-function layout({ title, user, csrfToken, body }) {
-  const account = user
-    ? `<span class="muted">Signed in as ${escapeHtml(user)}</span>
-       <form method="post" action="/sign-out">
-         <input type="hidden" name="_csrf" value="${escapeHtml(csrfToken ?? '')}">
-         <button type="submit">Sign out</button>
-       </form>`
-    : '<a href="/sign-in">Sign in</a>'
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · sessionkit demo</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-<header>
-  <strong>sessionkit demo</strong>
-  <nav><a href="/">Home</a><a href="/session">Session</a>${account}</nav>
-</header>
-${body}
-</main>
-</body>
-</html>
-`
-}
-
-function notice(message, kind = '') {
-  return message ? `<p class="notice ${kind}" role="status">${escapeHtml(message)}</p>` : ''
-}
-
-export function homePage({ views, flash, user, csrfToken }) {
-  return layout({
+export function homePage(view, { views, flash }) {
+  const { user } = view
+  return layout(view, {
     title: 'Home',
-    user,
-    csrfToken,
     body: `${notice(flash)}
-<h1>${user ? `Hello, ${escapeHtml(user)}` : 'Hello'}</h1>
+<h1>${user ? `Hello, ${escapeHtml(user.displayName)}` : 'Hello'}</h1>
 <p class="counter">Visits in this session: <strong>${escapeHtml(views)}</strong></p>
-<p class="muted">The counter lives in a server-side session stored in SQLite. Reload to count up;
-${user ? 'sign out to start over.' : '<a href="/sign-in">sign in</a> to see the session id change while the data stays.'}</p>`,
+<p class="muted">The counter lives in a server-side session. Reload to count up;
+${user ? 'sign out to start over.' : '<a href="/sign-in">sign in</a> to see the session id change while the data stays.'}</p>
+<h2>Try it</h2>
+<ul>
+  <li><a href="/cart">Fill a cart</a>: kept in a session segment of its own, even across sign-in.</li>
+  ${user ? '<li><a href="/profile">Change your display name</a> with a CSRF-protected form.</li>' : ''}
+  ${user ? '<li>Sign in from a second browser, then see both on <a href="/sessions">Active sessions</a>.</li>' : ''}
+  <li><a href="/session">See this session's metadata</a>.</li>
+</ul>`,
   })
 }
 
-export function signInPage({ csrfToken, error, name = '' }) {
-  return layout({
+export function signInPage(view, { csrfToken, flash, error, name = '' }) {
+  return layout(view, {
     title: 'Sign in',
-    user: null,
-    body: `<h1>Sign in</h1>
+    body: `${notice(flash)}
+<h1>Sign in</h1>
 ${notice(error, 'error')}
-<form method="post" action="/sign-in">
-  <input type="hidden" name="_csrf" value="${escapeHtml(csrfToken)}">
-  <label for="name">Your name</label>
-  <input id="name" name="name" type="text" value="${escapeHtml(name)}" maxlength="40" required autofocus autocomplete="name">
+<form method="post" action="/sign-in" class="card stack">
+  ${csrfField(csrfToken)}
+  <div>
+    <label for="name">Your name</label>
+    <input id="name" name="name" type="text" value="${escapeHtml(name)}" maxlength="40" required autofocus autocomplete="username" aria-describedby="name-hint">
+    <p class="hint" id="name-hint">1 to 40 characters. No password: this demo only shows what a sign-in does to the session.</p>
+  </div>
   <button type="submit">Sign in</button>
-</form>
-<p class="muted">No password: this demo only shows what a sign-in does to the session.</p>`,
+</form>`,
   })
 }
 
-const time = (ms) => (ms === null ? '—' : new Date(ms).toISOString())
+export function profilePage(view, { flash, error, value }) {
+  return layout(view, {
+    title: 'Profile',
+    body: `${notice(flash)}
+<h1>Profile</h1>
+${notice(error, 'error')}
+<form method="post" action="/profile" class="card stack">
+  ${csrfField(view.csrfToken)}
+  <div>
+    <label for="display-name">Display name</label>
+    <input id="display-name" name="displayName" type="text" value="${escapeHtml(value)}" maxlength="40" required autocomplete="nickname" aria-describedby="display-name-hint">
+    <p class="hint" id="display-name-hint">Shown in the header. The form carries a CSRF token; a post without it is refused with 403.</p>
+  </div>
+  <button type="submit">Save display name</button>
+</form>`,
+  })
+}
+
+export function cartPage(view, { flash, catalog, lines, csrfToken }) {
+  const total = lines.reduce((sum, line) => sum + line.product.price * line.quantity, 0)
+  const cart =
+    lines.length === 0
+      ? '<p class="muted">Your cart is empty.</p>'
+      : `<ul class="list" aria-label="Items in your cart">
+${lines
+  .map(
+    ({ product, quantity }) => `<li class="item">
+  <div class="what"><p class="title">${escapeHtml(product.name)}</p>
+  <p class="details">${quantity} × ${money(product.price)}</p></div>
+  ${buttonForm({ action: '/cart/remove', csrfToken, label: 'Remove', kind: 'secondary', fields: { sku: product.sku }, ariaLabel: `Remove ${product.name}` })}
+</li>`,
+  )
+  .join('\n')}
+</ul>
+<p class="total">Total: ${money(total)}</p>`
+  const products = catalog
+    .map(
+      (product) => `<li class="item">
+  <div class="what"><p class="title">${escapeHtml(product.name)}</p>
+  <p class="details">${money(product.price)}</p></div>
+  ${buttonForm({ action: '/cart/add', csrfToken, label: 'Add to cart', fields: { sku: product.sku }, ariaLabel: `Add ${product.name} to cart` })}
+</li>`,
+    )
+    .join('\n')
+  return layout(view, {
+    title: 'Cart',
+    body: `${notice(flash)}
+<h1>Cart</h1>
+${cart}
+<h2>Products</h2>
+<ul class="list" aria-label="Products">
+${products}
+</ul>
+<p class="muted">The cart lives in <code>session.segment('cart')</code>, with its own flash
+messages, and survives sign-in: a new session id, the same data.</p>`,
+  })
+}
+
+function sessionItem(entry, csrfToken, now) {
+  const device = deviceLabel(entry.userAgent)
+  const seen = entry.lastSeenAt ?? entry.createdAt
+  const when =
+    seen === null ? 'unknown' : `<time datetime="${iso(seen)}">${timeAgo(seen, now)}</time>`
+  const action = entry.current
+    ? ''
+    : buttonForm({
+        action: '/sessions/revoke',
+        csrfToken,
+        label: 'Sign out',
+        kind: 'secondary',
+        fields: { handle: entry.handle },
+        ariaLabel: `Sign out ${device}, last seen ${seen === null ? 'at an unknown time' : timeAgo(seen, now)}`,
+      })
+  return `<li class="item${entry.current ? ' current' : ''}">
+  <div class="what"><p class="title">${escapeHtml(device)}${entry.current ? ' <span class="badge">This device</span>' : ''}</p>
+  <p class="details">IP ${escapeHtml(displayIp(entry.ip))} · last seen ${when}</p></div>
+  ${action}
+</li>`
+}
+
+export function sessionsPage(view, { flash, list, now }) {
+  const others = list.filter((entry) => !entry.current).length
+  const everywhere =
+    others > 0
+      ? buttonForm({
+          action: '/sessions/revoke-others',
+          csrfToken: view.csrfToken,
+          label: 'Sign out everywhere else',
+        })
+      : '<p class="muted">This is your only session.</p>'
+  return layout(view, {
+    title: 'Active sessions',
+    body: `${notice(flash)}
+<h1>Active sessions</h1>
+<p>Where the account <strong>${escapeHtml(view.user.id)}</strong> is signed in, most recent first.</p>
+<ul class="list" aria-label="Your sessions">
+${list.map((entry) => sessionItem(entry, view.csrfToken, now)).join('\n')}
+</ul>
+<h2>Other devices</h2>
+${everywhere}
+<p class="muted">A signed-out session is gone on its very next request, in every process that
+shares the store. After a password change you would sign out everywhere else.</p>`,
+  })
+}
+
+const time = (ms) => (ms === null ? '—' : iso(ms))
 const prefix = (value) => (value === null ? '—' : `${value.slice(0, 8)}…`)
 
-export function sessionPage({ id, handle, meta, user, csrfToken }) {
+export function sessionPage(view, { id, handle, meta }) {
   const rows = [
     ['Session id (prefix)', prefix(id)],
     ['Handle (prefix)', prefix(handle)],
@@ -117,12 +167,11 @@ export function sessionPage({ id, handle, meta, user, csrfToken }) {
     ['User agent', meta.userAgent ?? '—'],
   ]
   const table = `<table>
+<caption class="muted">Metadata kept outside the session data</caption>
 ${rows.map(([label, value]) => `  <tr><th scope="row">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`).join('\n')}
 </table>`
-  return layout({
-    title: 'Session',
-    user,
-    csrfToken,
+  return layout(view, {
+    title: 'Session data',
     body: `<h1>Your session</h1>
 ${id === null ? '<p>No session yet: it starts on the first write. Visit the <a href="/">home page</a>.</p>' : table}
 <p class="muted">Only prefixes are shown: the whole id is a credential, and the handle (the key the
@@ -130,10 +179,9 @@ store sees) is never valid as a cookie.</p>`,
   })
 }
 
-export function errorPage({ status, message }) {
-  return layout({
+export function errorPage(view, { status, message }) {
+  return layout(view, {
     title: String(status),
-    user: null,
     body: `<h1>${escapeHtml(status)}</h1>${notice(message, 'error')}<p><a href="/">Back home</a></p>`,
   })
 }

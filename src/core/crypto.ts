@@ -28,7 +28,9 @@ export function sealWithId(oldId: string, associatedData: string, text: string):
 export function openWithId(oldId: string, associatedData: string, sealed: string): string | null {
   if (typeof sealed !== 'string' || !/^[A-Za-z0-9_-]+$/.test(sealed)) return null
   const raw = Buffer.from(sealed, 'base64url')
-  if (raw.length <= NONCE_BYTES + TAG_BYTES) return null
+  // Canonical encoding only (BI-36): Node's decoder ignores the unused low bits of the last
+  // character, so other spellings of the same bytes would otherwise open too.
+  if (raw.length <= NONCE_BYTES + TAG_BYTES || raw.toString('base64url') !== sealed) return null
   try {
     const decipher = createDecipheriv('aes-256-gcm', movedKey(oldId), raw.subarray(0, NONCE_BYTES))
     decipher.setAAD(Buffer.from(associatedData))

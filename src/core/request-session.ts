@@ -154,13 +154,15 @@ async function persist(core: SessionCore, pending: NonNullable<Pending>): Promis
   const isNew = core.base === null
   const lock = core.heldLock
   if (lock && !(await lock.confirm(engine.lockTtlMs, core.hookContext()))) throw new LockLost()
-  let ifVersion: number | undefined = isNew ? 0 : (core.base?.version as number)
-  if (!isNew && engine.concurrency === 'none') ifVersion = undefined
+  // Every write is a compare-and-set, also in 'none' mode: there a conflict is resolved by
+  // overwriting (last write wins) but a destroyed session is still never re-created.
+  const lastWriteWins = engine.concurrency === 'none'
+  let ifVersion = isNew ? 0 : (core.base?.version as number)
   const deadline = performance.now() + engine.mergeTimeoutMs
   let mergeBase: SessionState | null = null
   for (let attempt = 0; ; attempt++) {
     const currentKey = core.key as string
-    const options = ifVersion === undefined ? {} : { ifVersion }
+    const options = { ifVersion }
     const written = await storeCall(engine, core.hookContext(), 'set', () =>
       engine.store.set(currentKey, record, options),
     )
@@ -186,6 +188,18 @@ async function persist(core: SessionCore, pending: NonNullable<Pending>): Promis
         currentKey.slice(0, 6),
       )
       return
+    }
+    if (lastWriteWins) {
+      const createdAt = fresh.record.meta?.createdAt ?? (core.createdAt as number)
+      record = core.buildRecord(
+        core.copy,
+        fresh.record.version + 1,
+        createdAt,
+        engine.now(),
+        core.key as string,
+      )
+      ifVersion = fresh.record.version
+      continue
     }
     mergeBase ??= (core.base && decodeRecord(engine, core.base.data, core.key as string)) ?? null
     if (mergeBase) {

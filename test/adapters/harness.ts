@@ -10,7 +10,7 @@ import express from 'express'
 import express4 from 'express4'
 import { type SessionMiddlewareOptions, session } from '../../src/adapters/express.js'
 import type { SessionRecord, Store } from '../../src/core/store.js'
-import type { Sessions } from '../../src/core/types.js'
+import type { Session, Sessions } from '../../src/core/types.js'
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
 export type Next = (error?: unknown) => void
@@ -22,10 +22,18 @@ export interface Mount {
   options?: SessionMiddlewareOptions
 }
 
-/** A framework: builds a node:http handler from session mounts and a router. */
+/**
+ * A framework: builds a node:http handler from session mounts and a router. An adapter whose
+ * routes get another request object than node's (a Fastify request, a Koa context) passes that
+ * object as `req` and a node-like response facade as `res` (see framework-response.ts).
+ */
 export interface Adapter {
   name: string
   app(mounts: Mount[], router: Middleware): (req: IncomingMessage, res: ServerResponse) => void
+  /** The adapter's typed session lookup, given the `req` its routes receive. @default express's sessionOf */
+  sessionOf?(req: IncomingMessage, sessions: Sessions): Session
+  /** The routes see a response facade over the framework's own API, not node's response. */
+  facade?: boolean
 }
 
 /** Routes as `'METHOD /path'` → handler; an unmatched request goes on to the framework's 404. */

@@ -4,8 +4,17 @@ import assert from 'node:assert/strict'
 import { sessionOf } from '../../src/adapters/express.js'
 import { createSessions } from '../../src/index.js'
 import { createMemoryStore } from '../../src/stores/memory.js'
-import { cookieValue, delayedSet, type Handler, handleOf, manualClock, records } from './harness.js'
+import {
+  type Adapter,
+  cookieValue,
+  delayedSet,
+  type Handler,
+  handleOf,
+  manualClock,
+  records,
+} from './harness.js'
 import { type Scenario, setup, sidOf } from './scenario-setup.js'
+import type { WebHandler } from './web-harness.js'
 
 export const lifecycleScenarios: Scenario[] = [
   {
@@ -146,13 +155,22 @@ export const lifecycleScenarios: Scenario[] = [
         'GET /both': (req, res) => {
           const a = req.session.increment('n')
           const other = (req as unknown as Record<string, unknown>)['admin']
-          assert.equal(other, sessionOf(req, admin))
-          const b = sessionOf(req, admin).increment('n', 10)
+          const typed = ((adapter as Adapter).sessionOf ?? sessionOf)(req, admin)
+          assert.equal(other, typed)
+          const b = typed.increment('n', 10)
           res.end(`${a},${b}`)
+        },
+      }
+      const webRoutes: Record<string, WebHandler> = {
+        'GET /both': (_request, ctx) => {
+          const a = ctx.session.increment('n')
+          const b = ctx.get('admin')?.increment('n', 10)
+          return new Response(`${a},${b}`)
         },
       }
       const { client } = await setup(adapter, t, {
         routes,
+        webRoutes,
         extraMounts: [{ sessions: admin, options: { property: 'admin' } }],
       })
       const first = await client.request('/both')

@@ -72,6 +72,7 @@ export const responseScenarios: Scenario[] = [
   },
   {
     name: 'streaming with res.write works; starting the session after headers is HeadersSent',
+    nodeOnly: 'node response semantics (write before end, a second end)',
     async run(adapter, t) {
       const { client, memory } = await setup(adapter, t)
       const stream = await client.request('/stream')
@@ -87,6 +88,7 @@ export const responseScenarios: Scenario[] = [
   },
   {
     name: 'res.end is idempotent and its callback fires after the save',
+    nodeOnly: 'node response semantics (write before end, a second end)',
     async run(adapter, t) {
       const { client, calls } = await setup(adapter, t)
       const double = await client.request('/double-end')
