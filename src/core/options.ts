@@ -128,6 +128,9 @@ function checkGenId(issues: ConfigIssue[], genId: unknown): (() => string) | und
   const sample: unknown = genId()
   if (typeof sample !== 'string' || !isCustomId(sample)) {
     issues.push({ path: 'genId', message: 'must return ≥ 22 base64url characters (≥ 128 bits)' })
+  } else if (genId() === sample) {
+    // A constant (or low-entropy) generator would hand every visitor the same session.
+    issues.push({ path: 'genId', message: 'returned the same id twice; it must be random' })
   }
   return genId as () => string
 }

@@ -228,6 +228,10 @@ describe('genId (T-3.2.4)', () => {
     assert.deepEqual(pathsOf({ genId: 'abc' }), ['genId'])
   })
 
+  it('a genId that returns the same id twice is rejected (it would share one session)', () => {
+    assert.deepEqual(pathsOf({ genId: () => 'a'.repeat(43) }), ['genId'])
+  })
+
   it('a genId of ≥ 22 base64url characters is accepted', () => {
     let n = 0
     accepts({ genId: () => `custom_${String(n++).padStart(20, '0')}` })

@@ -1,0 +1,92 @@
+/**
+ * The neutral `RequestContext` of a Web `Request`, for the adapters built on the Fetch API
+ * (`sessionkit/fetch`, `sessionkit/hono`), and the mounting options they share.
+ */
+import { ConfigError, type ConfigIssue } from '../core/errors.js'
+import type { RequestContext, TrustProxy } from '../core/types.js'
+import {
+  type AdapterOptions,
+  type CheckedAdapterOptions,
+  checkAdapterOptions,
+} from './adapter-options.js'
+
+/**
+ * Options every Fetch-API adapter takes (`property` typed, so the context it fills is typed).
+ * Checked once, when the adapter is created.
+ */
+export interface WebSessionOptions<K extends string = 'session'>
+  extends Omit<AdapterOptions, 'property'> {
+  /**
+   * The name the session is handed to the application under; give a second session system
+   * another one.
+   * @default 'session'
+   */
+  property?: K
+}
+
+/** What an adapter learnt about a request, kept for its `csrf()` (keyed by the session). */
+export interface WebRequestInfo {
+  context: RequestContext
+  /** The effective `trustProxy` for this request. */
+  trust: TrustProxy
+}
+
+/** The request each session was opened for, so `csrf()` judges it as the session did. */
+export const webRequests = new WeakMap<object, WebRequestInfo>()
+
+/** The neutral description of a Web `Request`; the peer address is the runtime's to tell. */
+export function webRequestContext(
+  request: Request,
+  remoteAddress: string | undefined,
+  trustProxy?: TrustProxy,
+): RequestContext {
+  const url = new URL(request.url)
+  const header = (name: string): string | undefined => request.headers.get(name) ?? undefined
+  const context: RequestContext = {
+    cookieHeader: header('cookie'),
+    method: request.method.toUpperCase(),
+    url: `${url.pathname}${url.search}`,
+    header,
+    remoteAddress,
+    encrypted: url.protocol === 'https:',
+  }
+  if (trustProxy !== undefined) context.trustProxy = trustProxy
+  return context
+}
+
+/**
+ * The peer address from `@hono/node-server`'s bindings (`{ incoming }`, the second argument it
+ * passes to a fetch handler and Hono's `c.env`); undefined for anything else.
+ */
+export function nodeServerAddress(bindings: unknown): string | undefined {
+  if (typeof bindings !== 'object' || bindings === null) return undefined
+  const server = (bindings as { server?: unknown }).server
+  const source = (typeof server === 'object' && server !== null ? server : bindings) as {
+    incoming?: { socket?: { remoteAddress?: unknown } }
+  }
+  const address = source.incoming?.socket?.remoteAddress
+  return typeof address === 'string' ? address : undefined
+}
+
+/**
+ * Check a Fetch-API adapter's arguments once, listing every problem.
+ * @throws {ConfigError}
+ */
+export function checkWebOptions(
+  sessions: unknown,
+  opts: WebSessionOptions<string> & { getClientAddress?: unknown },
+): CheckedAdapterOptions {
+  const issues: ConfigIssue[] = []
+  if (opts.getClientAddress !== undefined && typeof opts.getClientAddress !== 'function') {
+    issues.push({ path: 'getClientAddress', message: 'expected a function' })
+  }
+  let checked: CheckedAdapterOptions | undefined
+  try {
+    checked = checkAdapterOptions(sessions, opts)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    issues.unshift(...error.issues)
+  }
+  if (checked === undefined || issues.length > 0) throw new ConfigError(issues)
+  return checked
+}
