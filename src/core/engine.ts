@@ -12,7 +12,7 @@ import type { KeyRing } from './keys.js'
 import type { LockManager } from './lock.js'
 import { openMove } from './moved.js'
 import { deleteAt, parsePath } from './paths.js'
-import { openPayload, sealPayload } from './record-crypto.js'
+import { openPayload, type RecordBinding, sealPayload } from './record-crypto.js'
 import { applySchema, type SchemaOptions } from './schema.js'
 import { decodeState, type SessionState, stateForEncoding } from './state.js'
 import type { SessionRecord, Store } from './store.js'
@@ -89,13 +89,19 @@ export async function storeCall<T>(
  * The payload of `data` stored under `key`, or null when it cannot be opened (wrong key,
  * tampering, another format) or is not a state we wrote.
  */
-export function decodeRecord(engine: Engine, data: string, key: string): SessionState | null {
+export function decodeRecord(
+  engine: Engine,
+  record: RecordSource,
+  key: string,
+): SessionState | null {
+  const { data } = record
   try {
     if (data.startsWith(ENCRYPTED_FORMAT)) {
       if (engine.encryption === null) return null
       const plain = openPayload(
         engine.encryption,
         key,
+        bindingOf(record),
         openEnvelope(engine.codec, data, ENCRYPTED_FORMAT),
       )
       return plain === null ? null : decodeState(engine.codec.decode(plain))
@@ -108,10 +114,31 @@ export function decodeRecord(engine: Engine, data: string, key: string): Session
 }
 
 /** The envelope text for a state stored under `key` (sealed when encryption is on). */
-export function encodeState(engine: Engine, state: SessionState, key: string): string {
+export function encodeState(
+  engine: Engine,
+  state: SessionState,
+  key: string,
+  binding: RecordBinding,
+): string {
   const payload = engine.codec.encode(stateForEncoding(state))
   if (engine.encryption === null) return sealEnvelope(engine.codec, payload)
-  return sealEnvelope(engine.codec, sealPayload(engine.encryption, key, payload), ENCRYPTED_FORMAT)
+  return sealEnvelope(
+    engine.codec,
+    sealPayload(engine.encryption, key, binding, payload),
+    ENCRYPTED_FORMAT,
+  )
+}
+
+/** What `decodeRecord` reads of a record. */
+export interface RecordSource {
+  data: string
+  userId?: string | undefined
+  meta?: { createdAt: number } | undefined
+}
+
+/** The fields of `record` bound into an encrypted payload's associated data. */
+export function bindingOf(record: RecordSource): RecordBinding {
+  return { userId: record.userId, createdAt: record.meta?.createdAt }
 }
 
 /** A record's expiry under the idle and absolute timeouts. */
@@ -180,7 +207,7 @@ export async function loadSession(
     const target = await loadSession(engine, request, move.newId, false)
     return target.ok ? { ...target, zombie: true } : target
   }
-  const state = decodeRecord(engine, record.data, key)
+  const state = decodeRecord(engine, record, key)
   if (state === null) return { ok: false, reason: 'undecryptable' }
   const createdAt = record.meta?.createdAt
   const lastSeenAt = record.meta?.lastSeenAt ?? createdAt

@@ -4,6 +4,7 @@
  * checks. Nothing here writes, and the CSRF secret never leaves the payload.
  */
 import { ENCRYPTED_FORMAT, jsonCodec, openEnvelope } from './codec.js'
+import { bindingOf, type RecordSource } from './engine.js'
 import { ConfigError, type ConfigIssue } from './errors.js'
 import { importKeyRing } from './keys.js'
 import { openPayload } from './record-crypto.js'
@@ -71,19 +72,19 @@ function scopeView(scope: ScopeState): PayloadScope {
 
 /**
  * Decode the payload of a record stored under `handle` (its store key: encrypted records are
- * bound to it). Resolves null when the record cannot be opened: encrypted without `keys`, a
+ * bound to it, and to the record's user and creation time). Resolves null when the record cannot be opened: encrypted without `keys`, a
  * wrong key, tampering, a codec other than JSON, or a payload this version did not write.
  *
  * @example
  * ```ts
  * const record = await store.get(handle)
- * const payload = record && openRecordData(record.data, handle, { keys: [process.env.SECRET!] })
+ * const payload = record && openRecordData(record, handle, { keys: [process.env.SECRET!] })
  * console.log(payload?.data)
  * ```
  * @throws {ConfigError} when `keys` holds an invalid key (the message never repeats a key).
  */
 export function openRecordData(
-  data: string,
+  record: RecordSource,
   handle: string,
   options: OpenRecordDataOptions = {},
 ): RecordPayload | null {
@@ -93,11 +94,17 @@ export function openRecordData(
       ? null
       : importKeyRing(options.keys, 'keys', issues)
   if (issues.length > 0) throw new ConfigError(issues)
+  const { data } = record
   try {
     let text: string
     if (data.startsWith(`${ENCRYPTED_FORMAT}:`)) {
       if (ring === null) return null
-      const plain = openPayload(ring, handle, openEnvelope(jsonCodec, data, ENCRYPTED_FORMAT))
+      const plain = openPayload(
+        ring,
+        handle,
+        bindingOf(record),
+        openEnvelope(jsonCodec, data, ENCRYPTED_FORMAT),
+      )
       if (plain === null) return null
       text = plain
     } else {

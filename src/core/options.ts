@@ -314,7 +314,7 @@ export function resolveOptions(options: SessionsOptions & { store: Store }): Eng
     rotate,
     signing,
     encryption,
-    acceptPlaintext: options.encryption?.acceptPlaintext ?? true,
+    acceptPlaintext: options.encryption?.acceptPlaintext ?? false,
     fingerprint: checkFingerprint(issues, options),
     schema: checkSchema(issues, options.schema),
     gcIntervalMs:

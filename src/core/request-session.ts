@@ -201,12 +201,12 @@ async function persist(core: SessionCore, pending: NonNullable<Pending>): Promis
       ifVersion = fresh.record.version
       continue
     }
-    mergeBase ??= (core.base && decodeRecord(engine, core.base.data, core.key as string)) ?? null
+    mergeBase ??= (core.base && decodeRecord(engine, core.base, core.key as string)) ?? null
     if (mergeBase) {
       const paths = conflictingPaths(core.changes, mergeBase, fresh.state)
       if (paths.length > 0) callHook(engine.hooks, 'conflict', core.hookContext(), paths)
     }
-    mergeBase = decodeRecord(engine, fresh.record.data, core.key as string)
+    mergeBase = decodeRecord(engine, fresh.record, core.key as string)
     const copy: WorkingCopy = { state: fresh.state, userId: fresh.record.userId }
     replayChanges(copy, core.changes)
     core.copy = copy
@@ -238,7 +238,7 @@ async function readForMerge(
       core.switchTo(move.newId, storeKey(move.newId))
       continue
     }
-    const state = decodeRecord(engine, record.data, key)
+    const state = decodeRecord(engine, record, key)
     return state === null ? null : { record, state }
   }
   return null

@@ -276,7 +276,7 @@ export class SessionCore implements ScopeHost {
     if (this.#objectReads.length === 0) return
     const expected: WorkingCopy = {
       state:
-        (this.base ? decodeRecord(this.engine, this.base.data, this.key as string) : null) ??
+        (this.base ? decodeRecord(this.engine, this.base, this.key as string) : null) ??
         emptyState(),
       userId: this.base?.userId,
     }
@@ -303,7 +303,7 @@ export class SessionCore implements ScopeHost {
     now: number,
     key: string,
   ): SessionRecord {
-    const data = encodeState(this.engine, copy.state, key)
+    const data = encodeState(this.engine, copy.state, key, { userId: copy.userId, createdAt })
     const size = Buffer.byteLength(data)
     if (size > this.engine.maxSize) throw new SessionTooLarge(size, this.engine.maxSize)
     const record: SessionRecord = {
@@ -520,7 +520,7 @@ export class SessionCore implements ScopeHost {
       this.cookie = 'none'
       return
     }
-    const state = decodeRecord(this.engine, this.base.data, this.key as string) ?? emptyState()
+    const state = decodeRecord(this.engine, this.base, this.key as string) ?? emptyState()
     this.copy = { state, userId: this.base.userId }
     this.changes = []
     this.forceWrite = false

@@ -124,7 +124,7 @@ export interface SessionsOptions {
   secret?: string | readonly string[]
   /**
    * Encryption at rest (AES-256-GCM, the store key as associated data). `keys` default to keys
-   * derived from `secret`. `acceptPlaintext` (default true) still reads records written before
+   * derived from `secret`. `acceptPlaintext` (default false; set it true while migrating) also reads records written before
    * encryption was turned on; they are sealed on their next write.
    */
   encryption?: { keys?: string | readonly string[]; acceptPlaintext?: boolean }

@@ -177,10 +177,10 @@ describe('F. the encrypted record envelope (sk1e)', () => {
     }
   })
 
-  it('BI-42 (migration, documented): with the default acceptPlaintext a record written before encryption opens and is sealed at its next write', async () => {
+  it('BI-42 (migration, documented): with acceptPlaintext: true a record written before encryption opens and is sealed at its next write', async () => {
     const plain = harness()
     const live = await plain.seed({ role: 'user' })
-    const h = harness({ encryption: { keys: generateKey() } }, plain)
+    const h = harness({ encryption: { keys: generateKey(), acceptPlaintext: true } }, plain)
     await exchange(h.sessions, live.cookie, (s) => s.set('role', 'still user'))
     const record = (await h.memory.get(live.handle)) as SessionRecord
     assert.match(record.data, /^sk1e:/, 'sealed on its next write')
@@ -192,7 +192,8 @@ describe('F. the encrypted record envelope (sk1e)', () => {
     const live = await sealedSession(h)
     const hostile =
       '{"v":1,"r":{"d":{"role":"user","__proto__":{"isAdmin":true},"c":{"constructor":{"prototype":{"isAdmin":true}}}},"f":{},"x":{}},"s":{}}'
-    const data = `sk1e:json:${sealPayload(ring(key), live.handle, hostile)}`
+    const binding = { userId: live.record.userId, createdAt: live.record.meta?.createdAt }
+    const data = `sk1e:json:${sealPayload(ring(key), live.handle, binding, hostile)}`
     const { role } = await presentData(h, live, live.record, data)
     assert.equal(role, 'user')
     assert.equal(({} as { isAdmin?: boolean }).isAdmin, undefined)
@@ -208,9 +209,7 @@ describe('F. the encrypted record envelope (sk1e)', () => {
     assert.notEqual(outcome.role, 'admin')
   })
 
-  it('BI-31 / BI-33: the user id and createdAt of an encrypted record are bound to the sealed payload', {
-    todo: 'finding: record.userId and meta.createdAt sit outside the AEAD; a store writer can change session.meta.userId and extend the absolute timeout of an encrypted session (see docs/security.md)',
-  }, async () => {
+  it('BI-31 / BI-33: the user id and createdAt of an encrypted record are bound to the sealed payload', async () => {
     const h = encrypted({ acceptPlaintext: false })
     const { cookie, session } = await exchange(h.sessions, undefined, (s) => s.login('alice'))
     const handle = session.handle as string
@@ -225,7 +224,7 @@ describe('F. the encrypted record envelope (sk1e)', () => {
     assert.notEqual(result, 'admin', 'a forged user id is never presented as the session user')
   })
 
-  it('T-6.2.5: the envelope is AES-256-GCM (12-byte nonce, 16-byte tag) under HKDF-SHA-256(key, "sessionkit/v1/record-encryption"), bound to the store key', async () => {
+  it('T-6.2.5: the envelope is AES-256-GCM (12-byte nonce, 16-byte tag) under HKDF-SHA-256(key, "sessionkit/v1/record-encryption"), bound to the store key, user and creation time', async () => {
     const key = generateKey()
     const h = harness({ encryption: { keys: key } })
     const live = await sealedSession(h, { role: 'auditor' })
@@ -240,7 +239,13 @@ describe('F. the encrypted record envelope (sk1e)', () => {
       ),
     )
     const decipher = createDecipheriv('aes-256-gcm', aesKey, raw.subarray(0, 12))
-    decipher.setAAD(Buffer.from(`sessionkit/v1/record|${live.handle}`))
+    const bound = [
+      'sessionkit/v1/record',
+      live.handle,
+      live.record.userId ?? null,
+      live.record.meta?.createdAt ?? null,
+    ]
+    decipher.setAAD(Buffer.from(JSON.stringify(bound)))
     decipher.setAuthTag(raw.subarray(raw.length - 16))
     const text = Buffer.concat([
       decipher.update(raw.subarray(12, raw.length - 16)),
@@ -255,7 +260,9 @@ describe('F. the encrypted record envelope (sk1e)', () => {
     const bodies = new Set<string>()
     for (let i = 0; i < 10_000; i++) {
       const raw = Buffer.from(
-        sealPayload(keys, 'k', '{"same":true}').split('.')[1] as string,
+        sealPayload(keys, 'k', { userId: undefined, createdAt: 1 }, '{"same":true}').split(
+          '.',
+        )[1] as string,
         'base64url',
       )
       nonces.add(raw.subarray(0, 12).toString('hex'))
