@@ -48,6 +48,8 @@ export interface Engine {
   readonly isWellFormedId: (value: string) => boolean
   /** Commits in flight, awaited by `close()`. */
   readonly inFlight: Set<Promise<unknown>>
+  /** Per store key, the tail of this process's queue of commits (see request-session.ts). */
+  readonly commitTurns: Map<string, Promise<unknown>>
   /** Lock expiry (ms), refreshed while held. */
   readonly lockTtlMs: number
   /** Longest wait to acquire a lock (ms). */

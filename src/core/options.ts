@@ -309,6 +309,7 @@ export function resolveOptions(options: SessionsOptions & { store: Store }): Eng
     genId: genId ?? generateId,
     isWellFormedId: genId ? isCustomId : isDefaultId,
     inFlight: new Set(),
+    commitTurns: new Map(),
     lockTtlMs,
     lockTimeoutMs,
     rotate,

