@@ -12,6 +12,8 @@ export interface LostUpdateOptions {
   mergeTimeout?: Duration
   /** Passed to createSessions: a store call slower than this fails with 503. */
   storeTimeout?: Duration
+  /** Passed to createSessions: 200 requests queued behind one lock on a slow store need more. */
+  lock?: { ttl?: Duration; timeout?: Duration }
   /** Run only the 200-increment scenarios (merge and lock). */
   short?: boolean
 }

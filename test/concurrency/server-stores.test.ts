@@ -2,7 +2,7 @@
 // increments on one cookie, in 'merge' and in 'lock' mode, through a real Express 5 server (the
 // other scenarios run on memory and SQLite in express-concurrency.test.ts). Each server is
 // started once for this file by test/harness on a free loopback port; under CI=true a server
-// that cannot start fails the run. `mergeTimeout: '30s'` and `storeTimeout: '10s'` keep a loaded
+// that cannot start fails the run. `mergeTimeout: '30s'`, `storeTimeout: '10s'` and a 60 s lock wait keep a loaded
 // CI machine from turning slow retries into 409s or 503s.
 import { after, before, describe, it } from 'node:test'
 import { Redis } from 'ioredis'
@@ -18,7 +18,12 @@ import { type RedisNode, redisUnavailable, startRedis } from '../harness/redis.j
 import { type LostUpdateOptions, lostUpdateTests } from './lost-updates.js'
 import type { StoreKit } from './support.js'
 
-const options: LostUpdateOptions = { mergeTimeout: '30s', storeTimeout: '10s', short: true }
+const options: LostUpdateOptions = {
+  mergeTimeout: '30s',
+  storeTimeout: '10s',
+  lock: { timeout: '60s' },
+  short: true,
+}
 let made = 0
 const unique = () => `c${process.pid}_${++made}`
 
