@@ -15,8 +15,13 @@ const EXPECTED_FUNCTIONS: Record<string, string[]> = {
   sessionkit: ['createSessions'],
   'sessionkit/stores/memory': ['createMemoryStore'],
   'sessionkit/stores/sqlite': ['createSqliteStore'],
-  'sessionkit/express': ['session'],
-  'sessionkit/testing': ['describeStoreConformance'],
+  'sessionkit/express': ['session', 'csrf', 'sessionOf'],
+  'sessionkit/fastify': ['sessionkitPlugin', 'csrf'],
+  'sessionkit/koa': ['session', 'csrf'],
+  'sessionkit/fetch': ['withSession', 'csrf'],
+  'sessionkit/hono': ['sessionMiddleware', 'csrf'],
+  'sessionkit/express-session': ['Store', 'MemoryStore', 'Cookie', 'Session'],
+  'sessionkit/testing': ['describeStoreConformance', 'createTestClient', 'seedSession'],
 }
 
 type RequireResult =
