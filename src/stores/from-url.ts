@@ -165,6 +165,9 @@ const FAIL_FAST = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
   connectTimeout: CONNECT_TIMEOUT_MS,
+  // ioredis arms a timer of this length on disconnect and never clears it when the socket had
+  // already failed, keeping a CLI or test process alive 2 s after a failed connect.
+  disconnectTimeout: 200,
 }
 
 async function openRedis(url: string, scheme: string, prefix: string | undefined) {
