@@ -4,9 +4,9 @@
  * headers when the response headers are written, and holds `res.end` until the session is saved.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { ConfigError, type ConfigIssue } from '../core/errors.js'
 import type { SessionData } from '../core/paths-types.js'
 import type { RequestSession, Session, Sessions, TrustProxy } from '../core/types.js'
+import { checkAdapterOptions } from './adapter-options.js'
 import { requestContext } from './node-context.js'
 import { createCsrfMiddleware, type NodeCsrfOptions } from './node-csrf.js'
 import { hookResponse } from './node-response.js'
@@ -47,8 +47,6 @@ export type SessionMiddleware = (
   next: (error?: unknown) => void,
 ) => void
 
-const FORBIDDEN_PROPERTIES = new Set(['__proto__', 'prototype', 'constructor'])
-
 // Which sessions object gave which session to a request, for `sessionOf`.
 const opened = new WeakMap<IncomingMessage, Map<Sessions<object>, Session<object>>>()
 
@@ -84,7 +82,7 @@ export function session<T extends object>(
   sessions: Sessions<T>,
   opts: SessionMiddlewareOptions = {},
 ): SessionMiddleware {
-  const { property, trustProxy } = checkOptions(sessions, opts)
+  const { property, trustProxy } = checkAdapterOptions(sessions, opts)
   const owner = sessions as unknown as Sessions<object>
   return (req, res, next) => {
     let mine = opened.get(req)
@@ -165,32 +163,4 @@ export function sessionOf<T extends object>(
     )
   }
   return found as unknown as Session<T>
-}
-
-function checkOptions(
-  sessions: unknown,
-  opts: SessionMiddlewareOptions,
-): { property: string; trustProxy: TrustProxy | undefined } {
-  const issues: ConfigIssue[] = []
-  if (typeof (sessions as Sessions | null)?.open !== 'function') {
-    issues.push({ path: 'sessions', message: 'expected the object createSessions() returns' })
-  }
-  const property = opts.property ?? 'session'
-  if (typeof property !== 'string' || property === '' || FORBIDDEN_PROPERTIES.has(property)) {
-    issues.push({ path: 'property', message: 'expected a non-empty property name' })
-  }
-  const { trustProxy } = opts
-  if (
-    trustProxy !== undefined &&
-    typeof trustProxy !== 'boolean' &&
-    typeof trustProxy !== 'function' &&
-    !(Number.isSafeInteger(trustProxy) && trustProxy >= 0)
-  ) {
-    issues.push({
-      path: 'trustProxy',
-      message: 'expected a boolean, a number of hops or a function (ip) => boolean',
-    })
-  }
-  if (issues.length > 0) throw new ConfigError(issues)
-  return { property, trustProxy }
 }
