@@ -1,0 +1,91 @@
+/**
+ * The benchmark's cases: baselines, sessionkit on every framework × store × kind, the peers.
+ */
+
+/** What a request does with the session. */
+export type Kind = 'hello' | 'anon' | 'read' | 'incr' | 'big' | 'regen'
+
+/** One server configuration loaded with one route. */
+export interface BenchCase {
+  /** Unique name, `library · framework · store · kind`; `--only` matches substrings of it. */
+  id: string
+  library: string
+  /** Framework the ratio "×fw" is taken against: `node:http`, `express`, `fastify`, `hono`. */
+  framework: string
+  store: string
+  kind: Kind
+  /** File in bench/servers/ (without .ts). */
+  server: string
+}
+
+/** Route, seeding route and cookie following of each kind. */
+export const KINDS: Record<Kind, { path: string; seed?: string; follow?: boolean; title: string }> =
+  {
+    hello: { path: '/hello', title: 'baselines: hello world without sessions' },
+    anon: {
+      path: '/hello',
+      title: 'anonymous request (no cookie, route never touches the session)',
+    },
+    read: { path: '/read', seed: '/seed', title: 'read-only request (cookie, `get`)' },
+    incr: { path: '/incr', seed: '/seed', title: "`increment('views')` per request" },
+    big: { path: '/big', seed: '/seed?big=1', title: '2 KB session (read + small write)' },
+    regen: { path: '/regen', seed: '/seed', follow: true, title: 'regenerate per request' },
+  }
+
+const FRAMEWORKS = [
+  ['node:http', 'node'],
+  ['express', 'express'],
+  ['fastify', 'fastify'],
+  ['hono', 'hono'],
+] as const
+const STORES = ['memory', 'sqlite', 'file', 'redis'] as const
+const SESSION_KINDS = ['read', 'incr', 'big', 'regen'] as const
+
+function make(
+  library: string,
+  framework: string,
+  store: string,
+  kind: Kind,
+  server: string,
+): BenchCase {
+  return {
+    id: `${library} · ${framework} · ${store} · ${kind}`,
+    library,
+    framework,
+    store,
+    kind,
+    server,
+  }
+}
+
+/** Every case, grouped by kind so that sessionkit and the peers run side by side. */
+export function allCases(): BenchCase[] {
+  const cases: BenchCase[] = []
+  for (const [framework, server] of FRAMEWORKS) {
+    cases.push(make('bare', framework, 'none', 'hello', server))
+  }
+  // The anonymous request never reaches the store: one store is enough.
+  for (const [framework, server] of FRAMEWORKS) {
+    cases.push(make('sessionkit', framework, 'memory', 'anon', server))
+  }
+  cases.push(make('express-session', 'express', 'memory', 'anon', 'express-session'))
+  cases.push(make('@fastify/session', 'fastify', 'memory', 'anon', 'fastify-session'))
+  cases.push(make('iron-session', 'node:http', 'cookie', 'anon', 'iron-session'))
+  for (const kind of SESSION_KINDS) {
+    for (const store of STORES) {
+      for (const [framework, server] of FRAMEWORKS) {
+        cases.push(make('sessionkit', framework, store, kind, server))
+      }
+      if (store !== 'file') {
+        cases.push(make('express-session', 'express', store, kind, 'express-session'))
+      }
+      if (store === 'memory') {
+        cases.push(make('@fastify/session', 'fastify', store, kind, 'fastify-session'))
+        // iron-session has no server-side id to regenerate.
+        if (kind !== 'regen')
+          cases.push(make('iron-session', 'node:http', 'cookie', kind, 'iron-session'))
+      }
+    }
+  }
+  return cases
+}
