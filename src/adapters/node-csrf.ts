@@ -5,6 +5,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { RequestContext, TrustProxy } from '../core/types.js'
 import { type AdapterCsrfOptions, createCsrfGate } from './csrf-gate.js'
+import { nodeHeaders } from './node-headers.js'
+import { appendVary } from './plan-headers.js'
 
 /** Options of the node `csrf()` middleware. */
 export type NodeCsrfOptions = AdapterCsrfOptions
@@ -13,25 +15,6 @@ export type NodeCsrfOptions = AdapterCsrfOptions
 export interface CsrfRequestView {
   context(req: IncomingMessage): RequestContext
   trustProxy(req: IncomingMessage): TrustProxy
-}
-
-function appendVary(res: ServerResponse, names: readonly string[]): void {
-  const current = String(res.getHeader('vary') ?? '')
-  const have = new Set(
-    current
-      .split(',')
-      .map((part) => part.trim().toLowerCase())
-      .filter(Boolean),
-  )
-  const missing = names.filter((name) => !have.has(name.toLowerCase()))
-  if (missing.length > 0) res.setHeader('Vary', [current, ...missing].filter(Boolean).join(', '))
-}
-
-function appendSetCookie(res: ServerResponse, cookie: string): void {
-  const current = res.getHeader('set-cookie')
-  const list =
-    current === undefined ? [] : Array.isArray(current) ? current.map(String) : [String(current)]
-  res.setHeader('Set-Cookie', [...list, cookie])
 }
 
 /** Build the middleware over a view of what `session()` recorded for the request. */
@@ -47,12 +30,15 @@ export function createCsrfMiddleware(
       session: (req as unknown as Record<string, unknown>)[gate.property],
       trust: view.trustProxy(req),
     })
-    if (verdict.vary) appendVary(res, ['Origin', 'Sec-Fetch-Site'])
+    const headers = nodeHeaders(res)
+    if (verdict.vary) appendVary(headers, ['Origin', 'Sec-Fetch-Site'])
     if (verdict.error !== null) {
       next(verdict.error)
       return
     }
-    if (verdict.setCookie !== null) appendSetCookie(res, verdict.setCookie)
+    if (verdict.setCookie !== null) {
+      headers.set('Set-Cookie', [...headers.get('set-cookie'), verdict.setCookie])
+    }
     next()
   }
 }

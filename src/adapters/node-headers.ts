@@ -4,15 +4,9 @@
  */
 import type { ServerResponse } from 'node:http'
 import type { ResponsePlan } from '../core/types.js'
+import { applyResponsePlan, type HeaderAccess, headerValues } from './plan-headers.js'
 
 type HeaderValue = string | number | readonly string[]
-
-/** The values of a response header as strings, in order (none when unset). */
-function headerValues(res: ServerResponse, name: string): string[] {
-  const value = res.getHeader(name)
-  if (value === undefined) return []
-  return Array.isArray(value) ? value.map(String) : [String(value)]
-}
 
 /**
  * Move the `headers` argument of `writeHead` onto the response with `setHeader`, so what the
@@ -55,35 +49,25 @@ export function moveWriteHeadHeaders(res: ServerResponse, headers: unknown): boo
   return true
 }
 
+/** Read and replace headers of a node:http response through the shared header helpers. */
+export function nodeHeaders(res: ServerResponse): HeaderAccess {
+  return {
+    get: (name) => headerValues(res.getHeader(name)),
+    set: (name, value) => {
+      res.setHeader(name, value)
+    },
+  }
+}
+
 /**
  * Add the session's headers to the response. Idempotent: a cookie already present is not added
  * twice, so it can run again after `writeHead` moved its own headers onto the response.
  */
 export function applyPlan(res: ServerResponse, plan: ResponsePlan): void {
-  if (plan.setCookies.length > 0) {
-    const cookies = headerValues(res, 'set-cookie')
-    const missing = plan.setCookies.filter((cookie) => !cookies.includes(cookie))
-    if (missing.length > 0) res.setHeader('Set-Cookie', [...cookies, ...missing])
-  }
-  // A response that sets a session cookie must never be stored by a shared cache.
-  if (plan.noStore && !hasToken(headerValues(res, 'cache-control'), 'no-store')) {
-    res.setHeader('Cache-Control', 'no-store')
-  }
-  if (plan.varyCookie) {
-    const vary = headerValues(res, 'vary')
-    if (!hasToken(vary, 'cookie') && !hasToken(vary, '*')) {
-      res.setHeader('Vary', [...vary, 'Cookie'].join(', '))
-    }
-  }
+  applyResponsePlan(nodeHeaders(res), plan)
 }
 
 /** Remove every header set so far (an error response replaces the one the app prepared). */
 export function clearHeaders(res: ServerResponse): void {
   for (const name of res.getHeaderNames()) res.removeHeader(name)
-}
-
-function hasToken(values: readonly string[], token: string): boolean {
-  return values.some((value) =>
-    value.split(',').some((part) => part.trim().toLowerCase() === token),
-  )
 }

@@ -17,6 +17,7 @@ import type {
 import { type Expiring, ExpiryQueue } from './expiry-queue.js'
 import { LockTable } from './memory-locks.js'
 import { assertLimit, assertRecord, parseMeta } from './record-check.js'
+import { upperBound } from './sorted-keys.js'
 import { UserIndex } from './user-index.js'
 
 const debug = debuglog('sessionkit')
@@ -243,18 +244,6 @@ class MemoryStore implements Store {
     this.#records.delete(key)
     this.#byUser.move(key, entry.userId, undefined)
   }
-}
-
-/** Index of the first element of sorted `keys` greater than `cursor`. */
-function upperBound(keys: readonly string[], cursor: string): number {
-  let lo = 0
-  let hi = keys.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if ((keys[mid] as string) <= cursor) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }
 
 /**

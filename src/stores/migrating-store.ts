@@ -5,7 +5,7 @@
 import { ConfigError, type ConfigIssue } from '../core/errors.js'
 import type { SessionRecord, Store, StoreScanOptions, StoreSetOptions } from '../core/store.js'
 import { assertLimit } from './record-check.js'
-import { upperBound } from './redis-scan.js'
+import { upperBound } from './sorted-keys.js'
 
 /** Options of {@link migratingStore}. */
 export interface MigratingStoreOptions {

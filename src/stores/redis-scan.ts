@@ -26,15 +26,3 @@ export async function scanKeys(redis: RedisCommands, keys: Keyspace): Promise<st
   }
   return [...found].sort()
 }
-
-/** Index of the first element of sorted `keys` greater than `cursor`. */
-export function upperBound(keys: readonly string[], cursor: string): number {
-  let lo = 0
-  let hi = keys.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if ((keys[mid] as string) <= cursor) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}

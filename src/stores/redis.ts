@@ -24,8 +24,9 @@ import {
 } from './redis-client.js'
 import { checkOptions, type RedisStoreOptions } from './redis-options.js'
 import { fromFields, indexUntil, Keyspace, pxUntil, toFields } from './redis-records.js'
-import { scanKeys, upperBound } from './redis-scan.js'
+import { scanKeys } from './redis-scan.js'
 import * as lua from './redis-scripts.js'
+import { upperBound } from './sorted-keys.js'
 
 export type {
   IoredisLikeClient,
