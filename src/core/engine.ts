@@ -2,6 +2,7 @@
  * The resolved configuration shared by every request, and the steps that read a record:
  * loading an id (following a retired id within its grace window), decoding and encoding state.
  */
+import type { ClientSideEngine } from './client-side.js'
 import { type Codec, ENCRYPTED_FORMAT, openEnvelope, sealEnvelope } from './codec.js'
 import type { CookieAttributes } from './cookie.js'
 import type { SessionError } from './errors.js'
@@ -70,6 +71,8 @@ export interface Engine {
   readonly gcIntervalMs: number
   /** `rotateEvery`, resolved; null when off. */
   readonly rotate: { everyMs: number; graceMs: number } | null
+  /** Sessions sealed into the cookie (the cookie store); null for server-side stores. */
+  clientSide: ClientSideEngine | null
 }
 
 /** A store call bounded by `storeTimeout`; failures fire the `storeError` hook. */

@@ -2,6 +2,8 @@
  * Checking `createSessions` options once, at construction. Every problem is collected, so a
  * ConfigError lists all bad options with their paths.
  */
+
+import { resolveClientSide } from './client-side.js'
 import { type Codec, isCodecId, jsonCodec } from './codec.js'
 import { type CookieAttributes, cookieAttributes } from './cookie.js'
 import { parseDuration } from './duration.js'
@@ -240,7 +242,12 @@ export function resolveOptions(options: SessionsOptions & { store: Store }): Eng
   ) {
     issues.push({ path: 'concurrency', message: "'lock' needs a store with lock support" })
   }
-  if (concurrency === 'merge' && store?.capabilities && store.capabilities.compareAndSet !== true) {
+  if (
+    concurrency === 'merge' &&
+    store?.capabilities &&
+    store.capabilities.compareAndSet !== true &&
+    store.capabilities.clientSide !== true
+  ) {
     // DESIGN: a store without compare-and-set (the express-store bridge) degrades merge to none.
     process.emitWarning(
       "sessionkit: this store has no compare-and-set; concurrency 'merge' degrades to 'none' (last write wins)",
@@ -322,11 +329,19 @@ export function resolveOptions(options: SessionsOptions & { store: Store }): Eng
       options.gcInterval === undefined
         ? 0
         : duration(issues, 'gcInterval', options.gcInterval, '0', true),
+    clientSide: null,
     get locks(): LockManager {
       return locks
     },
   }
   const locks = new LockManager(engine, lockTtlMs, lockTimeoutMs)
+  if (options.store && typeof options.store === 'object' && options.store.capabilities) {
+    engine.clientSide = resolveClientSide(issues, options.store, signing, {
+      now: engine.now,
+      absoluteMs: engine.absoluteMs,
+      cookieName: cookie.name,
+    })
+  }
   if (issues.length > 0) throw new ConfigError(issues)
   if (!cookie.httpOnly) {
     process.emitWarning(

@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { clientSideCookies } from './client-side.js'
 import { serializeClearingCookie, serializeSessionCookie } from './cookie.js'
 import { decodeRecord, expiryOf, storeCall } from './engine.js'
 import { LockLost, SessionConflict } from './errors.js'
@@ -47,8 +48,27 @@ export class RequestSessionImpl<T extends object = SessionData> implements Reque
     const now = core.engine.now()
     this.#pending = preparePending(core, now)
     core.sealed = true
-    const setCookies: string[] = []
     const secure = cookieSecure(core)
+    const side = core.engine.clientSide
+    if (side !== null) {
+      // The cookie is the store: the write happens here, in the headers; commit has nothing to do.
+      const prepared = this.#pending
+      this.#pending = null
+      const setCookies = clientSideCookies(
+        core,
+        side,
+        prepared,
+        secure,
+        rememberedMaxAge(core, now),
+      )
+      this.#plan = {
+        setCookies,
+        noStore: setCookies.length > 0,
+        varyCookie: core.hadCookie || core.id !== null,
+      }
+      return this.#plan
+    }
+    const setCookies: string[] = []
     if (core.id !== null && core.cookie === 'set') {
       setCookies.push(
         serializeSessionCookie(

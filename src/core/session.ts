@@ -576,7 +576,7 @@ export class SessionCore implements ScopeHost {
   }
 }
 
-function checkUserId(userId: unknown): asserts userId is string {
+export function checkUserId(userId: unknown): asserts userId is string {
   if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) {
     throw new InvalidSessionValue('a user id must be a non-empty string of at most 256 characters')
   }

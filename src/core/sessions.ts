@@ -1,6 +1,8 @@
 /**
  * `createSessions()`: options, per-request loading, and user-level operations outside requests.
  */
+
+import { openClientSide } from './client-side.js'
 import { MAX_COOKIE_CANDIDATES, readCookieValues } from './cookie.js'
 import {
   type Engine,
@@ -17,7 +19,8 @@ import type { HeldLock } from './lock.js'
 import { resolveOptions } from './options.js'
 import type { SessionData } from './paths-types.js'
 import { RequestSessionImpl } from './request-session.js'
-import { lockSession, SessionCore, type SessionInit } from './session.js'
+import type { Revocations } from './revocation.js'
+import { checkUserId, lockSession, SessionCore, type SessionInit } from './session.js'
 import { createSessionView } from './session-view.js'
 import { verifyCookieValue } from './signing.js'
 import type { Store } from './store.js'
@@ -143,6 +146,20 @@ class SessionsImpl<T extends object> implements Sessions<T> {
 
   async #core(request: RequestContext, readOnly: boolean): Promise<SessionCore> {
     const engine = this.#engine
+    if (engine.clientSide !== null) {
+      const opened = await openClientSide(engine, engine.clientSide, request, readOnly)
+      if (opened.reason !== null) {
+        callHook(engine.hooks, 'invalidId', { request, handle: null }, opened.reason)
+      }
+      const core = new SessionCore(opened.engine, request, {
+        loaded: opened.loaded,
+        hadCookie: opened.hadCookie,
+        adoptId: null,
+        readOnly,
+      })
+      await checkFingerprint(core, readOnly)
+      return core
+    }
     const values = readCookieValues(request.cookieHeader, engine.cookie.name)
     const init: SessionInit = {
       loaded: null,
@@ -233,9 +250,29 @@ class SessionsImpl<T extends object> implements Sessions<T> {
       .sort((a, b) => (b.lastSeenAt ?? 0) - (a.lastSeenAt ?? 0))
   }
 
+  /** The cookie store's revocation store; ConfigError when it has none. */
+  #revocations(): Revocations {
+    const revocations = this.#engine.clientSide?.revocations
+    if (!revocations) {
+      throw new ConfigError([
+        {
+          path: 'store',
+          message: 'sessions in cookies can only be revoked with createCookieStore({ revocation })',
+        },
+      ])
+    }
+    return revocations
+  }
+
   async revoke(handle: string): Promise<void> {
     if (typeof handle !== 'string' || !HANDLE_PATTERN.test(handle)) {
       throw new ConfigError([{ path: 'handle', message: 'is not a session handle' }])
+    }
+    if (this.#engine.clientSide !== null) {
+      const revocations = this.#revocations()
+      const now = this.#engine.now()
+      await storeCall(this.#engine, null, 'set', () => revocations.deny(handle, now, now))
+      return
     }
     await storeCall(this.#engine, null, 'destroy', () => this.#engine.store.destroy(handle))
   }
@@ -244,13 +281,19 @@ class SessionsImpl<T extends object> implements Sessions<T> {
     userId: string,
     options?: { except?: string | readonly string[] },
   ): Promise<number> {
-    const index = this.#userIndex()
     const except =
       options?.except === undefined
         ? []
         : typeof options.except === 'string'
           ? [options.except]
           : options.except
+    if (this.#engine.clientSide !== null) {
+      checkUserId(userId)
+      const revocations = this.#revocations()
+      await storeCall(this.#engine, null, 'set', () => revocations.revokeUser(userId, except))
+      return 0
+    }
+    const index = this.#userIndex()
     return storeCall(this.#engine, null, 'destroyByUser', () => index.destroyByUser(userId, except))
   }
 

@@ -85,6 +85,19 @@ export interface StoreScanOptions {
 }
 
 /**
+ * What a client-side store (`createCookieStore`) asks of the core, which seals whole records into
+ * the session cookie instead of calling the store's methods.
+ */
+export interface ClientSideSettings {
+  /** Sealing keys (newest first); undefined: derived from the `secret` of `createSessions`. */
+  readonly keys: string | readonly string[] | undefined
+  /** Most bytes of `name=value` pairs across all of the session's cookies. */
+  readonly maxCookieBytes: number
+  /** Where revocations live (per-session deny entries and per-user not-before epochs). */
+  readonly revocation: Store | undefined
+}
+
+/**
  * The persistence contract every store implements. All methods are awaited by the core. A backend
  * failure should reject (ideally with `StoreUnavailable`, keeping the driver error as `cause`);
  * the core turns any rejection into `StoreUnavailable`.
@@ -130,4 +143,6 @@ export interface Store {
   gc?(): Promise<number>
   /** Release connections, timers and handles. */
   close?(): Promise<void>
+  /** Present on client-side stores (`capabilities.clientSide`): how the core seals records. */
+  readonly clientSide?: ClientSideSettings
 }

@@ -1,0 +1,169 @@
+/**
+ * The cookie store's sealed value: the whole session (its id and record) as JSON, deflated when
+ * that is smaller, sealed with AES-256-GCM under the newest key of the ring (old keys still
+ * open). The associated data binds the purpose and the cookie name, so a value moved to another
+ * cookie — or a record envelope, a signed id or a sealed `movedTo` presented as a session
+ * cookie — fails to open.
+ *
+ * Layout: `<key id, 8 chars><base64url(nonce ‖ ciphertext ‖ tag)>`. The first plaintext byte
+ * says whether the rest is deflated; it is authenticated like the rest.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { deflateRawSync, inflateRawSync } from 'node:zlib'
+import type { KeyRing, RingKey } from './keys.js'
+import type { SessionRecord } from './store.js'
+
+/** A session as the cookie carries it. */
+export interface SealedSession {
+  id: string
+  record: SessionRecord
+  /** When the session last passed its user's revocation epoch (ms); see client-side.ts. */
+  stamp?: number | undefined
+}
+
+/** What opening a cookie value found. */
+export interface OpenedSession extends SealedSession {
+  /** Sealed under an older key of the ring: re-seal under the newest. */
+  staleKey: boolean
+}
+
+const KEY_ID_LENGTH = 8
+const NONCE_BYTES = 12
+const TAG_BYTES = 16
+const RAW = 0
+const DEFLATED = 1
+/** Below this many bytes deflate rarely wins; skip the attempt. */
+const DEFLATE_FROM = 200
+const BASE64URL = /^[A-Za-z0-9_-]+$/
+
+function associatedData(cookieName: string): Buffer {
+  return Buffer.from(JSON.stringify(['sessionkit/v1/cookie-store', cookieName]))
+}
+
+function toJson(session: SealedSession): string {
+  const { id, record, stamp } = session
+  const { meta } = record
+  return JSON.stringify({
+    i: id,
+    d: record.data,
+    v: record.version,
+    e: record.expiresAt,
+    u: record.userId,
+    m: record.movedTo,
+    c: meta?.createdAt,
+    l: meta?.lastSeenAt,
+    p: meta?.ip,
+    a: meta?.userAgent,
+    t: stamp,
+  })
+}
+
+/** Seal `session` for the cookie named `cookieName`. */
+export function sealSession(ring: KeyRing, cookieName: string, session: SealedSession): string {
+  const json = Buffer.from(toJson(session), 'utf8')
+  let body = json
+  let format = RAW
+  if (json.length >= DEFLATE_FROM) {
+    const deflated = deflateRawSync(json)
+    if (deflated.length < json.length) {
+      body = deflated
+      format = DEFLATED
+    }
+  }
+  const key = ring[0] as RingKey
+  const nonce = randomBytes(NONCE_BYTES)
+  const cipher = createCipheriv('aes-256-gcm', key.derive('cookie-store'), nonce)
+  cipher.setAAD(associatedData(cookieName))
+  const sealed = Buffer.concat([
+    cipher.update(Buffer.of(format)),
+    cipher.update(body),
+    cipher.final(),
+  ])
+  return `${key.id}${Buffer.concat([nonce, sealed, cipher.getAuthTag()]).toString('base64url')}`
+}
+
+/**
+ * Open a sealed value, or null for anything else: unknown key id, a flipped bit, truncation,
+ * non-canonical base64url, a plaintext over `maxPlainBytes`, or a payload of the wrong shape.
+ * Never throws.
+ */
+export function openSession(
+  ring: KeyRing,
+  cookieName: string,
+  value: string,
+  maxPlainBytes: number,
+): OpenedSession | null {
+  if (value.length <= KEY_ID_LENGTH) return null
+  const keyId = value.slice(0, KEY_ID_LENGTH)
+  const index = ring.findIndex((candidate) => candidate.id === keyId)
+  const key = ring[index]
+  if (key === undefined) return null
+  const encoded = value.slice(KEY_ID_LENGTH)
+  if (!BASE64URL.test(encoded)) return null
+  const raw = Buffer.from(encoded, 'base64url')
+  if (raw.length < NONCE_BYTES + 1 + TAG_BYTES || raw.toString('base64url') !== encoded) return null
+  let plain: Buffer
+  try {
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      key.derive('cookie-store'),
+      raw.subarray(0, NONCE_BYTES),
+    )
+    decipher.setAAD(associatedData(cookieName))
+    decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES))
+    plain = Buffer.concat([
+      decipher.update(raw.subarray(NONCE_BYTES, raw.length - TAG_BYTES)),
+      decipher.final(),
+    ])
+  } catch {
+    return null
+  }
+  const json = unpack(plain, maxPlainBytes)
+  const session = json === null ? null : fromJson(json)
+  return session === null ? null : { ...session, staleKey: index > 0 }
+}
+
+function unpack(plain: Buffer, maxPlainBytes: number): string | null {
+  const body = plain.subarray(1)
+  try {
+    if (plain[0] === RAW) return body.length > maxPlainBytes ? null : body.toString('utf8')
+    if (plain[0] === DEFLATED) {
+      return inflateRawSync(body, { maxOutputLength: maxPlainBytes }).toString('utf8')
+    }
+  } catch {
+    // over maxPlainBytes, or not deflate data
+  }
+  return null
+}
+
+const isFiniteNumber = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value)
+const isString = (value: unknown): value is string => typeof value === 'string'
+/** Absent, or present and passing `check`. */
+const optional = (value: unknown, check: (value: unknown) => boolean): boolean =>
+  value === undefined || check(value)
+
+function fromJson(json: string): SealedSession | null {
+  let value: unknown
+  try {
+    value = JSON.parse(json)
+  } catch {
+    return null
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null
+  const { i, d, v, e, u, m, c, l, p, a, t } = value as Record<string, unknown>
+  if (typeof i !== 'string' || typeof d !== 'string') return null
+  if (!Number.isSafeInteger(v) || (v as number) < 1 || !isFiniteNumber(e)) return null
+  if (!optional(u, isString) || !optional(m, isString) || !optional(t, isFiniteNumber)) return null
+  const record: SessionRecord = { data: d, version: v as number, expiresAt: e }
+  if (u !== undefined) record.userId = u as string
+  if (m !== undefined) record.movedTo = m as string
+  if (c !== undefined || l !== undefined) {
+    if (!isFiniteNumber(c) || !isFiniteNumber(l)) return null
+    if (!optional(p, isString) || !optional(a, isString)) return null
+    record.meta = { createdAt: c, lastSeenAt: l }
+    if (p !== undefined) record.meta.ip = p as string
+    if (a !== undefined) record.meta.userAgent = a as string
+  }
+  return { id: i, record, stamp: t as number | undefined }
+}
