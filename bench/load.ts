@@ -44,7 +44,8 @@ export interface LoadResult {
 // Sessions in the pool. Requests take them round robin, so with 10 connections two requests in
 // flight never share a session: we measure the per-request cost, not contention.
 const POOL = 64
-const CONNECTIONS = 10
+/** Connections autocannon keeps open, one request in flight on each. */
+export const CONNECTIONS = 10
 
 type Jar = Map<string, string>
 
@@ -58,21 +59,36 @@ function absorb(jar: Jar, setCookies: readonly string[]): void {
 
 const header = (jar: Jar) => [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
 
+/** One new session from the seeding route: its cookie jar. */
+async function seedOne(port: number, seed: string): Promise<Jar> {
+  const res = await fetch(`http://127.0.0.1:${port}${seed}`)
+  await res.arrayBuffer()
+  if (res.status !== 200) throw new Error(`seeding ${seed}: status ${res.status}`)
+  const jar: Jar = new Map()
+  absorb(jar, res.headers.getSetCookie())
+  if (jar.size === 0) throw new Error(`seeding ${seed}: no cookie`)
+  return jar
+}
+
 async function prime(port: number, seed: string): Promise<Jar[]> {
   const jars: Jar[] = []
-  for (let i = 0; i < POOL; i++) {
-    const res = await fetch(`http://127.0.0.1:${port}${seed}`)
-    await res.arrayBuffer()
-    if (res.status !== 200) throw new Error(`seeding ${seed}: status ${res.status}`)
-    const jar: Jar = new Map()
-    absorb(jar, res.headers.getSetCookie())
-    if (jar.size === 0) throw new Error(`seeding ${seed}: no cookie`)
-    jars.push(jar)
-  }
+  for (let i = 0; i < POOL; i++) jars.push(await seedOne(port, seed))
   return jars
 }
 
-function requestsFor(plan: LoadPlan, jars: Jar[]): Request[] {
+/**
+ * Give a fresh session to every slot whose request was still in flight when the last run ended.
+ * autocannon stops a run by destroying its sockets, so such a response (and its `Set-Cookie`)
+ * never comes back, while the server may still be regenerating that session: the next run would
+ * otherwise send the old cookie again and race that regenerate (its loser answers 409).
+ */
+async function reseedCutOff(port: number, seed: string, jars: Jar[], cutOff: Set<number>) {
+  for (const slot of cutOff) jars[slot] = await seedOne(port, seed)
+  cutOff.clear()
+}
+
+/** The requests of one run; following cookies, `inFlight` holds the slots not yet answered. */
+function requestsFor(plan: LoadPlan, jars: Jar[], inFlight: Set<number>): Request[] {
   if (jars.length === 0) return [{ method: 'GET', path: plan.path }]
   const cookies = jars.map(header)
   let next = 0
@@ -82,12 +98,14 @@ function requestsFor(plan: LoadPlan, jars: Jar[]): Request[] {
     setupRequest: (req, context) => {
       const slot = next++ % cookies.length
       context['slot'] = slot
+      if (plan.followCookies) inFlight.add(slot)
       return { ...req, headers: { cookie: cookies[slot] as string } }
     },
   }
   if (plan.followCookies) {
     request.onResponse = (_status, _body, context: RequestContext, headers) => {
       const slot = context['slot'] as number
+      inFlight.delete(slot)
       const jar = jars[slot]
       const found = Object.entries(headers).find(([name]) => name.toLowerCase() === 'set-cookie')
       if (jar === undefined || found === undefined) return
@@ -107,6 +125,7 @@ function percentile(values: number[], p: number): number {
 /** Prime, warm up and load `child`; resolves the measurement. */
 export async function load(child: ServerChild, plan: LoadPlan): Promise<LoadResult> {
   const jars = plan.seed === undefined ? [] : await prime(child.port, plan.seed)
+  const inFlight = new Set<number>()
   const url = `http://127.0.0.1:${child.port}`
   // autocannon's own histogram keeps whole milliseconds; keep every response time instead.
   let times: number[] = []
@@ -119,7 +138,7 @@ export async function load(child: ServerChild, plan: LoadPlan): Promise<LoadResu
         pipelining: 1,
         duration,
         timeout: 10,
-        requests: requestsFor(plan, jars),
+        requests: requestsFor(plan, jars, inFlight),
       }
       const instance = autocannon(options, (err, result) => (err ? reject(err) : resolve(result)))
       instance.on('response', (_client, status, _bytes, ms) => {
@@ -127,6 +146,9 @@ export async function load(child: ServerChild, plan: LoadPlan): Promise<LoadResu
       })
     })
   if (plan.warmup > 0) await run(plan.warmup)
+  if (plan.followCookies && plan.seed !== undefined) {
+    await reseedCutOff(child.port, plan.seed, jars, inFlight)
+  }
   const backend0 = await plan.backendCpu?.()
   if (plan.profile) await child.startProfile()
   const cpu0 = await child.cpu()
