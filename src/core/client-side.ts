@@ -205,6 +205,7 @@ function recordToSend(
       ...current,
       expiresAt: prepared.expiresAt,
       meta: {
+        ...current.meta,
         createdAt: current.meta?.createdAt ?? prepared.lastSeenAt,
         lastSeenAt: prepared.lastSeenAt,
       },

@@ -74,7 +74,7 @@ export class CookieJar implements Store {
     this.put(key, {
       ...current,
       expiresAt,
-      meta: { createdAt: current.meta?.createdAt ?? lastSeenAt, lastSeenAt },
+      meta: { ...current.meta, createdAt: current.meta?.createdAt ?? lastSeenAt, lastSeenAt },
     })
   }
 

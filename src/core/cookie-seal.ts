@@ -5,10 +5,12 @@
  * cookie — or a record envelope, a signed id or a sealed `movedTo` presented as a session
  * cookie — fails to open.
  *
- * Layout: `<key id, 8 chars><base64url(nonce ‖ ciphertext ‖ tag)>`. The first plaintext byte
- * says whether the rest is deflated; it is authenticated like the rest.
+ * Layout: `<key id, 8 chars><base64url(salt ‖ nonce ‖ ciphertext ‖ tag)>`. Each value is sealed
+ * under its own key, HMAC-SHA-256(cookie-store key, 16-byte random salt): a busy site re-seals
+ * cookies on every write, and random 96-bit GCM nonces under one key are only safe for about 2³²
+ * messages. The first plaintext byte says whether the rest is deflated; it is authenticated too.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import type { KeyRing, RingKey } from './keys.js'
 import type { SessionRecord } from './store.js'
@@ -28,13 +30,20 @@ export interface OpenedSession extends SealedSession {
 }
 
 const KEY_ID_LENGTH = 8
+const SALT_BYTES = 16
 const NONCE_BYTES = 12
+const HEADER_BYTES = SALT_BYTES + NONCE_BYTES
 const TAG_BYTES = 16
 const RAW = 0
 const DEFLATED = 1
 /** Below this many bytes deflate rarely wins; skip the attempt. */
 const DEFLATE_FROM = 200
 const BASE64URL = /^[A-Za-z0-9_-]+$/
+
+/** The key one sealed value is encrypted under. */
+export function messageKey(key: RingKey, salt: Buffer): Buffer {
+  return createHmac('sha256', key.derive('cookie-store')).update(salt).digest()
+}
 
 function associatedData(cookieName: string): Buffer {
   return Buffer.from(JSON.stringify(['sessionkit/v1/cookie-store', cookieName]))
@@ -71,15 +80,19 @@ export function sealSession(ring: KeyRing, cookieName: string, session: SealedSe
     }
   }
   const key = ring[0] as RingKey
-  const nonce = randomBytes(NONCE_BYTES)
-  const cipher = createCipheriv('aes-256-gcm', key.derive('cookie-store'), nonce)
+  const header = randomBytes(HEADER_BYTES)
+  const cipher = createCipheriv(
+    'aes-256-gcm',
+    messageKey(key, header.subarray(0, SALT_BYTES)),
+    header.subarray(SALT_BYTES),
+  )
   cipher.setAAD(associatedData(cookieName))
   const sealed = Buffer.concat([
     cipher.update(Buffer.of(format)),
     cipher.update(body),
     cipher.final(),
   ])
-  return `${key.id}${Buffer.concat([nonce, sealed, cipher.getAuthTag()]).toString('base64url')}`
+  return `${key.id}${Buffer.concat([header, sealed, cipher.getAuthTag()]).toString('base64url')}`
 }
 
 /**
@@ -101,18 +114,19 @@ export function openSession(
   const encoded = value.slice(KEY_ID_LENGTH)
   if (!BASE64URL.test(encoded)) return null
   const raw = Buffer.from(encoded, 'base64url')
-  if (raw.length < NONCE_BYTES + 1 + TAG_BYTES || raw.toString('base64url') !== encoded) return null
+  if (raw.length < HEADER_BYTES + 1 + TAG_BYTES || raw.toString('base64url') !== encoded)
+    return null
   let plain: Buffer
   try {
     const decipher = createDecipheriv(
       'aes-256-gcm',
-      key.derive('cookie-store'),
-      raw.subarray(0, NONCE_BYTES),
+      messageKey(key, raw.subarray(0, SALT_BYTES)),
+      raw.subarray(SALT_BYTES, HEADER_BYTES),
     )
     decipher.setAAD(associatedData(cookieName))
     decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES))
     plain = Buffer.concat([
-      decipher.update(raw.subarray(NONCE_BYTES, raw.length - TAG_BYTES)),
+      decipher.update(raw.subarray(HEADER_BYTES, raw.length - TAG_BYTES)),
       decipher.final(),
     ])
   } catch {

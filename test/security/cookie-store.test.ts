@@ -7,7 +7,7 @@ import { describe, it } from 'node:test'
 import { deflateRawSync } from 'node:zlib'
 import express from 'express'
 import { session as sessionMiddleware } from '../../src/adapters/express.js'
-import { openSession } from '../../src/core/cookie-seal.js'
+import { messageKey, openSession } from '../../src/core/cookie-seal.js'
 import { importKeyRing } from '../../src/core/keys.js'
 import { createSessions } from '../../src/index.js'
 import { createCookieStore } from '../../src/stores/cookie.js'
@@ -35,13 +35,15 @@ async function present(harness: ReturnType<typeof cookieSessions>, cookie: strin
 }
 
 /** Seal raw plaintext exactly as the store does, under `key`: for authenticated hostile payloads. */
-function sealRaw(key: string, cookieName: string, plaintext: Buffer): string {
-  const ring = importKeyRing(key, 'key', []) as NonNullable<ReturnType<typeof importKeyRing>>
+function sealRaw(secret: string, cookieName: string, plaintext: Buffer): string {
+  const ring = importKeyRing(secret, 'key', []) as NonNullable<ReturnType<typeof importKeyRing>>
+  const salt = randomBytes(16)
   const nonce = randomBytes(12)
-  const cipher = createCipheriv('aes-256-gcm', ring[0]?.derive('cookie-store') as Buffer, nonce)
+  const key = ring[0] as (typeof ring)[number]
+  const cipher = createCipheriv('aes-256-gcm', messageKey(key, salt), nonce)
   cipher.setAAD(Buffer.from(JSON.stringify(['sessionkit/v1/cookie-store', cookieName])))
   const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()])
-  return `1.${ring[0]?.id}${Buffer.concat([nonce, body]).toString('base64url')}`
+  return `1.${key.id}${Buffer.concat([salt, nonce, body]).toString('base64url')}`
 }
 
 describe('cookie store: hostile cookies', () => {

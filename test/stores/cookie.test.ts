@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import { ConfigError, createSessions, SessionTooLarge } from '../../src/index.js'
 import { createCookieStore } from '../../src/stores/cookie.js'
 import { createMemoryStore } from '../../src/stores/memory.js'
-import { MINUTE } from '../security/helpers.js'
+import { ctx, MINUTE } from '../security/helpers.js'
 import { Browser, cookieSessions, KEY_A, KEY_B, noise, visit } from './cookie-helpers.js'
 
 describe('cookie store: the session lives in the cookie', () => {
@@ -32,6 +32,30 @@ describe('cookie store: the session lives in the cookie', () => {
     harness.clock.advance(25 * MINUTE)
     const still = await visit(harness.sessions, browser, (s) => s.get('views'))
     assert.equal(still.result, 1, 'the touch moved the idle deadline (27 min after the write)')
+  })
+
+  it('session.meta reads the same as on a server-side store, also after a touch', async () => {
+    const harness = cookieSessions()
+    const browser = new Browser()
+    const request = { remoteAddress: '203.0.113.9', headers: { 'user-agent': 'TestAgent/1' } }
+    const seen = async () => {
+      const cookie = browser.header()
+      const rs = await harness.sessions.open(ctx({ ...request, ...(cookie ? { cookie } : {}) }))
+      const { ip, userAgent, createdAt } = rs.session.meta
+      if (rs.session.id === null) rs.session.set('views', 1)
+      browser.apply(rs.finalize().setCookies)
+      await rs.commit()
+      return { ip, userAgent, createdAt }
+    }
+    await seen()
+    harness.clock.advance(2 * MINUTE)
+    const touched = await seen()
+    assert.deepEqual(touched, {
+      ip: '203.0.113.9',
+      userAgent: 'TestAgent/1',
+      createdAt: harness.clock.now() - 2 * MINUTE,
+    })
+    assert.deepEqual(await seen(), touched, 'the touch kept ip and user agent in the cookie')
   })
 
   it('enforces the idle timeout from the sealed lastSeenAt', async () => {
