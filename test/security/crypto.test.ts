@@ -1,9 +1,15 @@
 // SECURITY-CHECKLIST F applied to what sessionkit seals today — the encrypted record envelope
 // (`encryption`), the signed cookie value (`secret`) and the sealed `movedTo` of a retired id —
-// plus T-6.2.x. The encrypted cookie store (issue 4) does not exist yet: BI-39..41 and the
-// cookie-only parts of T-3.5.3 are listed as not applicable in docs/security.md.
+// plus T-6.2.x. The cookie store's sealed sessions have their own file (cookie-store.test.ts).
 import assert from 'node:assert/strict'
-import { createDecipheriv, createHash, hkdfSync } from 'node:crypto'
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+} from 'node:crypto'
 import { describe, it } from 'node:test'
 import { importKeyRing, type KeyRing } from '../../src/core/keys.js'
 import { sealPayload } from '../../src/core/record-crypto.js'
@@ -22,7 +28,7 @@ function ring(...keys: string[]): KeyRing {
 async function sealedSession(h: Harness, data: Record<string, unknown> = { role: 'user' }) {
   const live = await h.seed(data)
   const record = (await h.memory.get(live.handle)) as SessionRecord
-  assert.match(record.data, /^sk1e:json:[A-Za-z0-9_-]{8}\.[A-Za-z0-9_-]+$/)
+  assert.match(record.data, /^sk1e:json:[A-Za-z0-9_-]{8}~[A-Za-z0-9_-]+$/)
   return { ...live, record }
 }
 
@@ -36,6 +42,29 @@ async function presentData(
   await h.memory.set(live.handle, { ...record, data })
   const { session, result } = await exchange(h.sessions, live.cookie, (s) => s.get('role'))
   return { id: session.id, role: result }
+}
+
+/** The record-encryption key HKDF derives from `key`. */
+function recordEncryptionKey(key: string): Buffer {
+  return Buffer.from(
+    hkdfSync(
+      'sha256',
+      Buffer.from(key, 'base64url'),
+      Buffer.alloc(0),
+      'sessionkit/v1/record-encryption',
+      32,
+    ),
+  )
+}
+
+/** The associated data of a sealed record: purpose, store key, user, creation time. */
+function boundFields(live: { handle: string; record: SessionRecord }): unknown[] {
+  return [
+    'sessionkit/v1/record',
+    live.handle,
+    live.record.userId ?? null,
+    live.record.meta?.createdAt ?? null,
+  ]
 }
 
 const encrypted = (extra: { acceptPlaintext?: boolean } = {}) =>
@@ -64,16 +93,17 @@ describe('F. the encrypted record envelope (sk1e)', () => {
     const h = encrypted()
     const live = await sealedSession(h)
     const data = live.record.data
-    const [, kid = '', body = ''] = /^sk1e:json:([^.]+)\.(.+)$/.exec(data) ?? []
+    const [, kid = '', body = ''] = /^sk1e:json:([^~]+)~(.+)$/.exec(data) ?? []
     const variants = [
       ...truncations(data),
       `sk1e:json:${kid}${body}`,
-      `sk1e:json:${kid}..${body}`,
-      `sk1e:json:${kid}.${body}.`,
-      `sk1e:json:${kid}.${body}.${body}`,
-      `sk1e::json:${kid}.${body}`,
-      `sk1ejson:${kid}.${body}`,
-      `sk1e:json:${kid}.${body.slice(0, 16)}`, // shorter than nonce + tag
+      `sk1e:json:${kid}~~${body}`,
+      `sk1e:json:${kid}~${body}~`,
+      `sk1e:json:${kid}~${body}~${body}`,
+      `sk1e:json:${kid}.${body}`, // the older separator: read as a record without a salt
+      `sk1e::json:${kid}~${body}`,
+      `sk1ejson:${kid}~${body}`,
+      `sk1e:json:${kid}~${body.slice(0, 50)}`, // shorter than salt + nonce + tag
     ]
     for (const variant of variants) {
       assert.equal(
@@ -87,7 +117,7 @@ describe('F. the encrypted record envelope (sk1e)', () => {
   it('BI-36: base64 games (standard alphabet, padding, whitespace, non-canonical last character) → no session', async () => {
     const h = encrypted()
     const live = await sealedSession(h)
-    const [, kid = '', body = ''] = /^sk1e:json:([^.]+)\.(.+)$/.exec(live.record.data) ?? []
+    const [, kid = '', body = ''] = /^sk1e:json:([^~]+)~(.+)$/.exec(live.record.data) ?? []
     const raw = Buffer.from(body, 'base64url')
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
     const variants = [
@@ -107,7 +137,7 @@ describe('F. the encrypted record envelope (sk1e)', () => {
     }
     for (const variant of variants) {
       assert.equal(
-        (await presentData(h, live, live.record, `sk1e:json:${kid}.${variant}`)).id,
+        (await presentData(h, live, live.record, `sk1e:json:${kid}~${variant}`)).id,
         null,
       )
     }
@@ -118,7 +148,7 @@ describe('F. the encrypted record envelope (sk1e)', () => {
     const old = harness({ encryption: { keys: k1 } })
     const live = await sealedSession(old)
     const other = await sealedSession(old)
-    assert.ok(live.record.data.startsWith(`sk1e:json:${keyId(k1)}.`))
+    assert.ok(live.record.data.startsWith(`sk1e:json:${keyId(k1)}~`))
     const rotated = harness({ encryption: { keys: [k2, k1] } }, old)
     const { result } = await exchange(rotated.sessions, live.cookie, (s) => {
       s.set('seen', true)
@@ -126,7 +156,7 @@ describe('F. the encrypted record envelope (sk1e)', () => {
     })
     assert.equal(result, 'user', 'the old key still opens it')
     const resealed = (await old.memory.get(live.handle)) as SessionRecord
-    assert.ok(resealed.data.startsWith(`sk1e:json:${keyId(k2)}.`), 'new writes use the newest key')
+    assert.ok(resealed.data.startsWith(`sk1e:json:${keyId(k2)}~`), 'new writes use the newest key')
     const retired = harness({ encryption: { keys: k2 } }, old)
     assert.equal(
       (await exchange(retired.sessions, live.cookie, (s) => s.get('role'))).result,
@@ -139,7 +169,7 @@ describe('F. the encrypted record envelope (sk1e)', () => {
   it('BI-38 / T-3.5.3d: a key id that names no key of the ring (unknown, __proto__, -1, huge, empty) → no session', async () => {
     const h = encrypted()
     const live = await sealedSession(h)
-    const body = live.record.data.split('.')[1] as string
+    const body = live.record.data.split('~')[1] as string
     for (const kid of [
       'AAAAAAAA',
       keyId(generateKey()),
@@ -150,7 +180,7 @@ describe('F. the encrypted record envelope (sk1e)', () => {
       'constructor',
     ]) {
       assert.equal(
-        (await presentData(h, live, live.record, `sk1e:json:${kid}.${body}`)).id,
+        (await presentData(h, live, live.record, `sk1e:json:${kid}~${body}`)).id,
         null,
         kid,
       )
@@ -224,50 +254,69 @@ describe('F. the encrypted record envelope (sk1e)', () => {
     assert.notEqual(result, 'admin', 'a forged user id is never presented as the session user')
   })
 
-  it('T-6.2.5: the envelope is AES-256-GCM (12-byte nonce, 16-byte tag) under HKDF-SHA-256(key, "sessionkit/v1/record-encryption"), bound to the store key, user and creation time', async () => {
+  it('T-6.2.5: the envelope is AES-256-GCM (16-byte salt, 12-byte nonce, 16-byte tag) under HMAC-SHA-256(HKDF-SHA-256(key, "sessionkit/v1/record-encryption"), salt), bound to the store key, user and creation time', async () => {
     const key = generateKey()
     const h = harness({ encryption: { keys: key } })
     const live = await sealedSession(h, { role: 'auditor' })
-    const raw = Buffer.from(live.record.data.split('.')[1] as string, 'base64url')
-    const aesKey = Buffer.from(
-      hkdfSync(
-        'sha256',
-        Buffer.from(key, 'base64url'),
-        Buffer.alloc(0),
-        'sessionkit/v1/record-encryption',
-        32,
-      ),
-    )
-    const decipher = createDecipheriv('aes-256-gcm', aesKey, raw.subarray(0, 12))
-    const bound = [
-      'sessionkit/v1/record',
-      live.handle,
-      live.record.userId ?? null,
-      live.record.meta?.createdAt ?? null,
-    ]
-    decipher.setAAD(Buffer.from(JSON.stringify(bound)))
+    const raw = Buffer.from(live.record.data.split('~')[1] as string, 'base64url')
+    const aesKey = createHmac('sha256', recordEncryptionKey(key))
+      .update(raw.subarray(0, 16))
+      .digest()
+    const decipher = createDecipheriv('aes-256-gcm', aesKey, raw.subarray(16, 28))
+    decipher.setAAD(Buffer.from(JSON.stringify(boundFields(live))))
     decipher.setAuthTag(raw.subarray(raw.length - 16))
     const text = Buffer.concat([
-      decipher.update(raw.subarray(12, raw.length - 16)),
+      decipher.update(raw.subarray(28, raw.length - 16)),
       decipher.final(),
     ])
     assert.equal(JSON.parse(text.toString('utf8')).r.d.role, 'auditor')
   })
 
-  it('T-6.2.6: 10,000 seals with one key and one payload use 10,000 distinct nonces and ciphertexts', () => {
+  it('T-6.2.6: a record sealed before per-record keys (directly under the ring key, `<key id>.`) still opens', async () => {
+    const key = generateKey()
+    const h = harness({ encryption: { keys: key } })
+    const live = await sealedSession(h, { role: 'legacy' })
+    const raw = Buffer.from(live.record.data.split('~')[1] as string, 'base64url')
+    const aesKey = createHmac('sha256', recordEncryptionKey(key))
+      .update(raw.subarray(0, 16))
+      .digest()
+    const decipher = createDecipheriv('aes-256-gcm', aesKey, raw.subarray(16, 28))
+    decipher.setAAD(Buffer.from(JSON.stringify(boundFields(live))))
+    decipher.setAuthTag(raw.subarray(raw.length - 16))
+    const payload = Buffer.concat([
+      decipher.update(raw.subarray(28, raw.length - 16)),
+      decipher.final(),
+    ])
+    const nonce = randomBytes(12)
+    const cipher = createCipheriv('aes-256-gcm', recordEncryptionKey(key), nonce)
+    cipher.setAAD(Buffer.from(JSON.stringify(boundFields(live))))
+    const sealed = Buffer.concat([
+      nonce,
+      cipher.update(payload),
+      cipher.final(),
+      cipher.getAuthTag(),
+    ])
+    const legacy = `sk1e:json:${keyId(key)}.${sealed.toString('base64url')}`
+    assert.equal((await presentData(h, live, live.record, legacy)).role, 'legacy')
+  })
+
+  it('T-6.2.6: 10,000 seals with one key and one payload use 10,000 distinct salts, nonces and ciphertexts', () => {
     const keys = ring(generateKey())
+    const salts = new Set<string>()
     const nonces = new Set<string>()
     const bodies = new Set<string>()
     for (let i = 0; i < 10_000; i++) {
       const raw = Buffer.from(
         sealPayload(keys, 'k', { userId: undefined, createdAt: 1 }, '{"same":true}').split(
-          '.',
+          '~',
         )[1] as string,
         'base64url',
       )
-      nonces.add(raw.subarray(0, 12).toString('hex'))
-      bodies.add(raw.subarray(12).toString('hex'))
+      salts.add(raw.subarray(0, 16).toString('hex'))
+      nonces.add(raw.subarray(16, 28).toString('hex'))
+      bodies.add(raw.subarray(28).toString('hex'))
     }
+    assert.equal(salts.size, 10_000)
     assert.equal(nonces.size, 10_000)
     assert.equal(bodies.size, 10_000)
   })
