@@ -4,6 +4,7 @@
 
 import { openClientSide } from './client-side.js'
 import { MAX_COOKIE_CANDIDATES, readCookieValues } from './cookie.js'
+import { pathMatches } from './cookie-path.js'
 import {
   type Engine,
   type LoadedSession,
@@ -146,6 +147,11 @@ class SessionsImpl<T extends object> implements Sessions<T> {
 
   async #core(request: RequestContext, readOnly: boolean): Promise<SessionCore> {
     const engine = this.#engine
+    // A request outside the cookie's Path is treated as carrying no session cookie (BI-64);
+    // `load()` has no request path and is always in scope.
+    if (!readOnly && !pathMatches(engine.cookie.path, request.url)) {
+      request = Object.create(request, { cookieHeader: { value: undefined } }) as RequestContext
+    }
     if (engine.clientSide !== null) {
       const opened = await openClientSide(engine, engine.clientSide, request, readOnly)
       if (opened.reason !== null) {
