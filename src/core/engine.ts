@@ -112,10 +112,26 @@ export function decodeRecord(
       return plain === null ? null : decodeState(engine.codec.decode(plain))
     }
     if (engine.encryption !== null && !engine.acceptPlaintext) return null
-    return decodeState(engine.codec.decode(openEnvelope(engine.codec, data)))
+    const value = engine.codec.decode(openEnvelope(engine.codec, data))
+    return ownedBy(value, key) ? decodeState(value) : null
   } catch {
     return null
   }
+}
+
+/**
+ * Plaintext payloads name the key they were written under (BI-33), so a record a store returns
+ * for another key (a prefix mix-up, a copy) fails to load instead of becoming that session.
+ * Sealed payloads get the same from their associated data. 16 characters of the key suffice to
+ * catch mistakes; records written before the tag existed carry none and still load.
+ */
+function keyTag(key: string): string {
+  return key.slice(0, 16)
+}
+
+function ownedBy(value: unknown, key: string): boolean {
+  const tag = (value as { o?: unknown } | null)?.o
+  return tag === undefined || tag === keyTag(key)
 }
 
 /** The envelope text for a state stored under `key` (sealed when encryption is on). */
@@ -125,8 +141,13 @@ export function encodeState(
   key: string,
   binding: RecordBinding,
 ): string {
-  const payload = engine.codec.encode(stateForEncoding(state))
-  if (engine.encryption === null) return sealEnvelope(engine.codec, payload)
+  const encoded = stateForEncoding(state)
+  if (engine.encryption === null) {
+    // A cookie store's record is bound to its cookie by the seal; skip the bytes there.
+    if (engine.clientSide === null) encoded.o = keyTag(key)
+    return sealEnvelope(engine.codec, engine.codec.encode(encoded))
+  }
+  const payload = engine.codec.encode(encoded)
   return sealEnvelope(
     engine.codec,
     sealPayload(engine.encryption, key, binding, payload),

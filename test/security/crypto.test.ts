@@ -230,6 +230,22 @@ describe('F. the encrypted record envelope (sk1e)', () => {
     assert.equal(Object.hasOwn(Object.prototype, 'isAdmin'), false)
   })
 
+  it('BI-33: without encryption, a record returned for another key fails to load (the payload names its key); an untagged older record still loads', async () => {
+    const h = harness()
+    const victim = await h.seed({ role: 'admin' })
+    const attacker = await h.seed({ role: 'user' })
+    const victimRecord = (await h.memory.get(victim.handle)) as SessionRecord
+    const attackerRecord = (await h.memory.get(attacker.handle)) as SessionRecord
+    assert.match(victimRecord.data, new RegExp(`"o":"${victim.handle.slice(0, 16)}"`))
+    const copied = await presentData(h, attacker, attackerRecord, victimRecord.data)
+    assert.equal(copied.id, null, 'the copy does not load as the attacker session')
+    assert.deepEqual(h.reasons.at(-1), 'undecryptable')
+    const untagged = victimRecord.data.replace(/,"o":"[^"]+"/, '')
+    assert.notEqual(untagged, victimRecord.data)
+    const legacy = await presentData(h, victim, victimRecord, untagged)
+    assert.equal(legacy.role, 'admin', 'a record written before key tags loads')
+  })
+
   it('BI-44 / BI-33: a record copied under another session key fails to open (the store key is the associated data)', async () => {
     const h = encrypted()
     const victim = await sealedSession(h, { role: 'admin' })
