@@ -186,6 +186,17 @@ class SessionsImpl<T extends object> implements Sessions<T> {
     return new RequestSessionImpl<T>(core, createSessionView<T>(core))
   }
 
+  /**
+   * `open` for a request that carries no session cookie, without a promise: nothing is read,
+   * locked or rotated for it, so adapters can call `next()` at once. Null when there is a cookie.
+   */
+  openWithoutCookie(request: RequestContext): RequestSession<T> | null {
+    const header = request.cookieHeader
+    if (header && readCookieValues(header, this.#engine.cookie.name).length > 0) return null
+    const core = new SessionCore(this.#engine, request, FRESH)
+    return new RequestSessionImpl<T>(core, createSessionView<T>(core))
+  }
+
   /** In lock mode, lock the one well-formed presented id before reading it (one read, not two). */
   async #lockPresentedId(request: RequestContext): Promise<HeldLock | null> {
     const engine = this.#engine
@@ -267,6 +278,24 @@ class SessionsImpl<T extends object> implements Sessions<T> {
     await Promise.allSettled([...this.#engine.inFlight])
     await this.#engine.store.close?.()
   }
+}
+
+const FRESH: SessionInit = Object.freeze({
+  loaded: null,
+  hadCookie: false,
+  adoptId: null,
+  readOnly: false,
+})
+
+/**
+ * For adapters: the request's session at once when it carries no session cookie (see
+ * `openWithoutCookie`); null when `open` must run.
+ */
+export function openWithoutCookie<T extends object>(
+  sessions: Sessions<T>,
+  request: RequestContext,
+): RequestSession<T> | null {
+  return sessions instanceof SessionsImpl ? sessions.openWithoutCookie(request) : null
 }
 
 /**
