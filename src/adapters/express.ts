@@ -49,9 +49,9 @@ export type SessionMiddleware = (
 ) => void
 
 // Which sessions object gave which session to a request (`sessionOf`) with which effective
-// trustProxy (`csrf()`): a list on the request itself, newest first. A property rather than a
-// WeakMap: weak maps keyed by short-lived requests cost the garbage collector per request.
-const OPENED = Symbol('sessionkit.opened')
+// trustProxy (`csrf()`): a list per request, newest first. Not a property of the request: each
+// property added to an Express request costs microseconds (see node-response.ts).
+const opened = new WeakMap<IncomingMessage, Opened>()
 
 interface Opened {
   readonly sessions: Sessions<object>
@@ -61,7 +61,7 @@ interface Opened {
 }
 
 function openedOn(req: IncomingMessage): Opened | undefined {
-  return (req as unknown as { [OPENED]?: Opened })[OPENED]
+  return opened.get(req)
 }
 
 function findOpened(req: IncomingMessage, sessions: Sessions<object>): Opened | undefined {
@@ -107,12 +107,12 @@ export function session<T extends object>(
   const owner = sessions as unknown as Sessions<object>
   const hookResponse = createResponseHook()
   const attach = (req: IncomingMessage, res: ServerResponse, rs: RequestSession<T>): void => {
-    ;(req as unknown as { [OPENED]?: Opened })[OPENED] = {
+    opened.set(req, {
       sessions: owner,
       session: rs.session as Session<object>,
       trust: trustProxy ?? sessions.trustProxy,
       next: openedOn(req),
-    }
+    })
     ;(req as unknown as Record<string, unknown>)[property] = rs.session
     hookResponse(res, rs as unknown as RequestSession<object>)
   }
