@@ -160,7 +160,7 @@ class SessionsImpl<T extends object> implements Sessions<T> {
       }
     }
     const core = new SessionCore(engine, request, init)
-    await checkFingerprint(core, readOnly)
+    if (engine.fingerprint !== null) await checkFingerprint(core, readOnly)
     return core
   }
 
@@ -178,7 +178,7 @@ class SessionsImpl<T extends object> implements Sessions<T> {
     else await early?.release()
     try {
       if (engine.concurrency === 'lock' && core.base !== null) await lockSession(core)
-      await rotateIfDue(core)
+      if (engine.rotate !== null) await rotateIfDue(core)
     } catch (error) {
       await core.releaseLock()
       throw error
