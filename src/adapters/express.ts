@@ -5,11 +5,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { SessionData } from '../core/paths-types.js'
+import { openWithoutCookie } from '../core/sessions.js'
 import type { RequestSession, Session, Sessions, TrustProxy } from '../core/types.js'
 import { checkAdapterOptions } from './adapter-options.js'
 import { requestContext } from './node-context.js'
 import { createCsrfMiddleware, type NodeCsrfOptions } from './node-csrf.js'
-import { hookResponse } from './node-response.js'
+import { createResponseHook } from './node-response.js'
 
 declare module 'node:http' {
   interface IncomingMessage {
@@ -47,8 +48,28 @@ export type SessionMiddleware = (
   next: (error?: unknown) => void,
 ) => void
 
-// Which sessions object gave which session to a request, for `sessionOf`.
-const opened = new WeakMap<IncomingMessage, Map<Sessions<object>, Session<object>>>()
+// Which sessions object gave which session to a request (`sessionOf`) with which effective
+// trustProxy (`csrf()`): a list per request, newest first. Not a property of the request: each
+// property added to an Express request costs microseconds (see node-response.ts).
+const opened = new WeakMap<IncomingMessage, Opened>()
+
+interface Opened {
+  readonly sessions: Sessions<object>
+  readonly session: Session<object>
+  readonly trust: TrustProxy
+  readonly next: Opened | undefined
+}
+
+function openedOn(req: IncomingMessage): Opened | undefined {
+  return opened.get(req)
+}
+
+function findOpened(req: IncomingMessage, sessions: Sessions<object>): Opened | undefined {
+  for (let item = openedOn(req); item !== undefined; item = item.next) {
+    if (item.sessions === sessions) return item
+  }
+  return undefined
+}
 
 /**
  * Session middleware for Express 4 and 5, Connect and node:http.
@@ -84,31 +105,38 @@ export function session<T extends object>(
 ): SessionMiddleware {
   const { property, trustProxy } = checkAdapterOptions(sessions, opts)
   const owner = sessions as unknown as Sessions<object>
+  const hookResponse = createResponseHook()
+  const attach = (req: IncomingMessage, res: ServerResponse, rs: RequestSession<T>): void => {
+    opened.set(req, {
+      sessions: owner,
+      session: rs.session as Session<object>,
+      trust: trustProxy ?? sessions.trustProxy,
+      next: openedOn(req),
+    })
+    ;(req as unknown as Record<string, unknown>)[property] = rs.session
+    hookResponse(res, rs as unknown as RequestSession<object>)
+  }
   return (req, res, next) => {
-    let mine = opened.get(req)
-    if (mine?.has(owner)) {
+    if (findOpened(req, owner) !== undefined) {
       next()
       return
     }
-    sessions.open(requestContext(req, trustProxy)).then(
+    const context = requestContext(req, trustProxy)
+    const fresh = openWithoutCookie(sessions, context)
+    if (fresh !== null) {
+      attach(req, res, fresh)
+      next()
+      return
+    }
+    sessions.open(context).then(
       (rs) => {
-        if (!mine) {
-          mine = new Map()
-          opened.set(req, mine)
-        }
-        mine.set(owner, rs.session as Session<object>)
-        trustOf.set(req, trustProxy ?? sessions.trustProxy)
-        ;(req as unknown as Record<string, unknown>)[property] = rs.session
-        hookResponse(res, rs as unknown as RequestSession<object>)
+        attach(req, res, rs)
         next()
       },
       (error: unknown) => next(error),
     )
   }
 }
-
-// The effective trustProxy of each request's session middleware, for csrf().
-const trustOf = new WeakMap<IncomingMessage, TrustProxy>()
 
 /**
  * CSRF protection for unsafe methods (POST, PUT, PATCH, DELETE, also via method override):
@@ -131,7 +159,7 @@ export function csrf(opts: NodeCsrfOptions = {}): SessionMiddleware {
   return createCsrfMiddleware(
     {
       context: (req) => requestContext(req),
-      trustProxy: (req) => trustOf.get(req) ?? false,
+      trustProxy: (req) => openedOn(req)?.trust ?? false,
     },
     opts,
   )
@@ -156,7 +184,7 @@ export function sessionOf<T extends object>(
   req: IncomingMessage,
   sessions: Sessions<T>,
 ): Session<T> {
-  const found = opened.get(req)?.get(sessions as unknown as Sessions<object>)
+  const found = findOpened(req, sessions as unknown as Sessions<object>)?.session
   if (!found) {
     throw new Error(
       'sessionkit: no session for this request: mount session(sessions) with this sessions object before this handler',

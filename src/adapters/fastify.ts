@@ -13,6 +13,7 @@ import type {
 } from 'fastify'
 import { SessionError } from '../core/errors.js'
 import type { SessionData } from '../core/paths-types.js'
+import { openWithoutCookie } from '../core/sessions.js'
 import type {
   RequestContext,
   RequestSession,
@@ -87,11 +88,25 @@ async function register(fastify: FastifyInstance, options: SessionkitPluginOptio
   const entries = new WeakMap<FastifyRequest, Entry>()
   fastify.decorateRequest(property, null)
 
-  fastify.addHook('onRequest', async (request) => {
-    const rs = await sessions.open(fastifyContext(request, trustProxy))
+  const attach = (request: FastifyRequest, rs: RequestSession<object>): void => {
     entries.set(request, { rs, phase: 'open' })
     opened.record(request, sessions, rs.session, property, trust)
     ;(request as unknown as Record<string, unknown>)[property] = rs.session
+  }
+
+  // Callback-style hooks: a request without a session cookie costs no promise.
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const context = fastifyContext(request, trustProxy)
+    const fresh = openWithoutCookie(sessions, context)
+    if (fresh !== null) {
+      attach(request, fresh)
+      done()
+      return
+    }
+    sessions.open(context).then((rs) => {
+      attach(request, rs)
+      done()
+    }, done)
   })
 
   fastify.addHook('onSend', async (request, reply, payload) => {
@@ -126,7 +141,10 @@ async function register(fastify: FastifyInstance, options: SessionkitPluginOptio
   }
   fastify.addHook('onError', abandon)
   fastify.addHook('onRequestAbort', abandon)
-  fastify.addHook('onResponse', abandon)
+  fastify.addHook('onResponse', (request, _reply, done) => {
+    if (entries.get(request)?.phase !== 'open') done()
+    else abandon(request).then(() => done(), done)
+  })
 }
 
 /**

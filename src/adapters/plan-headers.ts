@@ -29,6 +29,10 @@ export function hasToken(values: readonly string[], token: string): boolean {
 /** Add `names` to the response's `Vary` unless present (or `*`). */
 export function appendVary(headers: HeaderAccess, names: readonly string[]): void {
   const current = headers.get('vary')
+  if (current.length === 0) {
+    headers.set('Vary', names.join(', '))
+    return
+  }
   if (hasToken(current, '*')) return
   const missing = names.filter((name) => !hasToken(current, name))
   if (missing.length > 0) headers.set('Vary', [...current, ...missing].join(', '))

@@ -88,7 +88,14 @@ export async function openClientSide(
     hadCookie: read.kind !== 'none',
   })
   const empty = (): CookieJar => new CookieJar(engine.now, side.revocations, null)
-  if (read.kind === 'none') return opening(empty(), null)
+  if (read.kind === 'none') {
+    return {
+      engine: emptyClientSideEngine(engine, side),
+      loaded: null,
+      reason: null,
+      hadCookie: false,
+    }
+  }
   if (read.kind === 'malformed') return opening(empty(), 'malformed')
   // A JSON-escaped record can be up to 6× its envelope; anything larger is not ours.
   const opened = openSession(side.ring, name, read.value, 6 * engine.maxSize + 1024)
@@ -118,6 +125,11 @@ export async function openClientSide(
   // Sealed under an older key of the ring: re-issue under the newest on this response (BI-37).
   if (opened.staleKey && !readOnly) jar.markDirty(key)
   return { ...result, loaded }
+}
+
+/** The request engine of a request without a session cookie: an empty jar as its store. */
+export function emptyClientSideEngine(engine: Engine, side: ClientSideEngine): Engine {
+  return withStore(engine, new CookieJar(engine.now, side.revocations, null))
 }
 
 /** Bounds a sealed payload must respect even though it authenticated (BI-40). */

@@ -86,15 +86,44 @@ export function serializeSessionCookie(
   secure: boolean,
   maxAgeMs: number | undefined,
 ): string {
-  return serialize(attributes.name, value, {
+  const maxAge = maxAgeMs === undefined ? undefined : Math.max(0, Math.floor(maxAgeMs / 1000))
+  if (!TOKEN.test(value)) {
+    return serialize(attributes.name, value, {
+      ...sessionCookieOptions(attributes, secure),
+      ...(maxAge === undefined ? {} : { maxAge }),
+    })
+  }
+  // A value `cookie` would write as it is (ids, signed ids): the attributes after `Max-Age`
+  // never change, so they are serialized (and validated) once per attributes and `secure`.
+  let suffixes = SUFFIXES.get(attributes)
+  if (suffixes === undefined) {
+    suffixes = new Map()
+    SUFFIXES.set(attributes, suffixes)
+  }
+  let suffix = suffixes.get(secure)
+  if (suffix === undefined) {
+    suffix = serialize(attributes.name, '', sessionCookieOptions(attributes, secure)).slice(
+      attributes.name.length + 1,
+    )
+    suffixes.set(secure, suffix)
+  }
+  const maxAgePart = maxAge === undefined ? '' : `; Max-Age=${maxAge}`
+  return `${attributes.name}=${value}${maxAgePart}${suffix}`
+}
+
+// Characters encodeURIComponent leaves alone and `cookie` accepts in a value.
+const TOKEN = /^[A-Za-z0-9_.-]*$/
+const SUFFIXES = new WeakMap<CookieAttributes, Map<boolean, string>>()
+
+function sessionCookieOptions(attributes: CookieAttributes, secure: boolean) {
+  return {
     path: attributes.path,
     ...(attributes.domain === undefined ? {} : { domain: attributes.domain }),
     httpOnly: attributes.httpOnly,
     sameSite: attributes.sameSite,
     secure,
     ...(attributes.partitioned ? { partitioned: true } : {}),
-    ...(maxAgeMs === undefined ? {} : { maxAge: Math.max(0, Math.floor(maxAgeMs / 1000)) }),
-  })
+  }
 }
 
 /** A `Set-Cookie` value that deletes the session cookie (`Max-Age=0` and a past `Expires`). */

@@ -2,7 +2,7 @@
  * Session ids and store keys. An id is 32 CSPRNG bytes in base64url (43 characters); the store
  * only ever sees its key, base64url(SHA-256(id)), so a leaked store dump cannot be replayed.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 
 /** Length of a default id: 32 bytes in unpadded base64url. */
 export const DEFAULT_ID_LENGTH = 43
@@ -29,7 +29,8 @@ export function isCustomId(value: string): boolean {
 
 /** The store key (the session's handle) of an id. */
 export function storeKey(id: string): string {
-  return createHash('sha256').update(id).digest('base64url')
+  // One-shot hash: a third of createHash().update().digest()'s cost (no Hash object per call).
+  return hash('sha256', id, 'base64url')
 }
 
 /** A short, non-reversible label for debug logs: never log a whole id. */

@@ -186,7 +186,8 @@ async function inTurn<T>(
   task: () => Promise<T>,
 ): Promise<T> {
   const previous = turns.get(key)
-  const run = (previous ?? Promise.resolve()).then(task, task)
+  // Nothing queued (the usual case): start now rather than a microtask later.
+  const run = previous === undefined ? task() : previous.then(task, task)
   const settled = run.catch(() => undefined)
   turns.set(key, settled)
   try {

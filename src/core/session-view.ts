@@ -91,7 +91,7 @@ class SegmentView extends ScopeView {
 /** The request-scoped session object. */
 class SessionView extends ScopeView {
   readonly #core: SessionCore
-  readonly #segments = new Map<string, SegmentView>()
+  #segments: Map<string, SegmentView> | null = null
 
   constructor(core: SessionCore) {
     super(core.root)
@@ -117,6 +117,7 @@ class SessionView extends ScopeView {
   }
   segment(name: string): SegmentView {
     const api = this.#core.segment(name)
+    this.#segments ??= new Map()
     let view = this.#segments.get(name)
     if (!view) {
       view = new SegmentView(api, name)

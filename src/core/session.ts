@@ -82,7 +82,8 @@ export class SessionCore implements ScopeHost {
   key: string | null = null
   /** The stored record this request builds on; null until the session is stored. */
   base: Base | null = null
-  copy: WorkingCopy = { state: emptyState(), userId: undefined }
+  // Built on first use: a request that never touches its session allocates none of this.
+  #copy: WorkingCopy | null = null
   changes: Change[] = []
   /** A new session (or one reset by regenerate) must be written even without data changes. */
   forceWrite = false
@@ -92,9 +93,9 @@ export class SessionCore implements ScopeHost {
   createdAt: number | null = null
   /** The exclusive lock this request holds, if any. */
   heldLock: HeldLock | null = null
-  #flash = new Map<ScopeName, FlashScope>()
-  #objectReads: Array<[ScopeName, readonly string[]]> = []
-  #segments = new Map<string, ScopeApi>()
+  #flash: Map<ScopeName, FlashScope> | null = null
+  #objectReads: Array<[ScopeName, readonly string[]]> | null = null
+  #segments: Map<string, ScopeApi> | null = null
   readonly root: ScopeApi
 
   constructor(engine: Engine, request: RequestContext, init: SessionInit) {
@@ -108,6 +109,15 @@ export class SessionCore implements ScopeHost {
       this.#adopt(init.loaded)
       if (init.staleSignature) this.cookie = 'set'
     }
+  }
+
+  get copy(): WorkingCopy {
+    this.#copy ??= { state: emptyState(), userId: undefined }
+    return this.#copy
+  }
+
+  set copy(copy: WorkingCopy) {
+    this.#copy = copy
   }
 
   // ---- ScopeHost ------------------------------------------------------------------------
@@ -129,6 +139,7 @@ export class SessionCore implements ScopeHost {
       this.assertWritable()
       if (this.id === null) this.#start()
     }
+    this.#flash ??= new Map()
     let flash = this.#flash.get(scope)
     if (!flash) {
       flash = new FlashScope(scope, scopeOf(this.copy.state, scope, false)?.f)
@@ -138,6 +149,7 @@ export class SessionCore implements ScopeHost {
   }
 
   noteObjectRead(scope: ScopeName, path: readonly string[]): void {
+    this.#objectReads ??= []
     this.#objectReads.push([scope, path])
   }
 
@@ -167,6 +179,7 @@ export class SessionCore implements ScopeHost {
         'a segment name must be a non-empty string (≤ 128) that is not a reserved name',
       )
     }
+    this.#segments ??= new Map()
     let api = this.#segments.get(name)
     if (!api) {
       api = new ScopeApi(this, name)
@@ -207,8 +220,8 @@ export class SessionCore implements ScopeHost {
     this.createdAt = meta.createdAt
     this.changes = []
     this.forceWrite = false
-    this.#flash.clear()
-    this.#objectReads = []
+    this.#flash = null
+    this.#objectReads = null
     if (loaded.migrated) {
       // Persist what the schema's migrate produced (recorded so a merge replays it).
       const { state } = loaded
@@ -232,8 +245,8 @@ export class SessionCore implements ScopeHost {
     this.createdAt = null
     this.changes = []
     this.forceWrite = false
-    this.#flash.clear()
-    this.#objectReads = []
+    this.#flash = null
+    this.#objectReads = null
   }
 
   #start(): void {
@@ -262,7 +275,7 @@ export class SessionCore implements ScopeHost {
   /** Turn flash aging and in-place mutations into recorded changes. */
   collectPendingChanges(): void {
     this.#collectMutations()
-    for (const flash of this.#flash.values()) {
+    for (const flash of this.#flash?.values() ?? []) {
       const change = flash.agingChange()
       if (change) {
         applyChange(this.copy, change, false)
@@ -273,7 +286,7 @@ export class SessionCore implements ScopeHost {
   }
 
   #collectMutations(): void {
-    if (this.#objectReads.length === 0) return
+    if (this.#objectReads === null) return
     const expected: WorkingCopy = {
       state:
         (this.base ? decodeRecord(this.engine, this.base, this.key as string) : null) ??
@@ -291,7 +304,7 @@ export class SessionCore implements ScopeHost {
       const after = getAt(scopeOf(this.copy.state, scope, false)?.d ?? Object.create(null), path)
       found.push(...diffChanges(scope, path, before, after))
     }
-    this.#objectReads = []
+    this.#objectReads = null
     this.changes.push(...found)
   }
 
@@ -482,7 +495,7 @@ export class SessionCore implements ScopeHost {
     this.assertWritable()
     if (this.id !== null) {
       this.write({ t: 'clear' })
-      for (const flash of this.#flash.values()) flash.clear()
+      for (const flash of this.#flash?.values() ?? []) flash.clear()
     }
     await this.regenerate()
   }
@@ -524,8 +537,8 @@ export class SessionCore implements ScopeHost {
     this.copy = { state, userId: this.base.userId }
     this.changes = []
     this.forceWrite = false
-    this.#flash.clear()
-    this.#objectReads = []
+    this.#flash = null
+    this.#objectReads = null
   }
 
   touch(): void {
@@ -571,7 +584,11 @@ export class SessionCore implements ScopeHost {
 
   /** Session-wide keepFlash / clearFlash act on the root and every segment. */
   allFlashScopes(): FlashScope[] {
-    const names: ScopeName[] = [null, ...Object.keys(this.copy.state.s), ...this.#segments.keys()]
+    const names: ScopeName[] = [
+      null,
+      ...Object.keys(this.copy.state.s),
+      ...(this.#segments?.keys() ?? []),
+    ]
     return [...new Set(names)].map((name) => this.flashOf(name, false))
   }
 }

@@ -2,7 +2,7 @@
  * `createSessions()`: options, per-request loading, and user-level operations outside requests.
  */
 
-import { openClientSide } from './client-side.js'
+import { emptyClientSideEngine, openClientSide } from './client-side.js'
 import { MAX_COOKIE_CANDIDATES, readCookieValues } from './cookie.js'
 import { pathMatches } from './cookie-path.js'
 import {
@@ -183,7 +183,7 @@ class SessionsImpl<T extends object> implements Sessions<T> {
       }
     }
     const core = new SessionCore(engine, request, init)
-    await checkFingerprint(core, readOnly)
+    if (engine.fingerprint !== null) await checkFingerprint(core, readOnly)
     return core
   }
 
@@ -201,11 +201,27 @@ class SessionsImpl<T extends object> implements Sessions<T> {
     else await early?.release()
     try {
       if (engine.concurrency === 'lock' && core.base !== null) await lockSession(core)
-      await rotateIfDue(core)
+      if (engine.rotate !== null) await rotateIfDue(core)
     } catch (error) {
       await core.releaseLock()
       throw error
     }
+    return new RequestSessionImpl<T>(core, createSessionView<T>(core))
+  }
+
+  /**
+   * `open` for a request that carries no session cookie, without a promise: nothing is read,
+   * locked or rotated for it, so adapters can call `next()` at once. Null when there is a cookie.
+   */
+  openWithoutCookie(request: RequestContext): RequestSession<T> | null {
+    const header = request.cookieHeader
+    if (header && readCookieValues(header, this.#engine.cookie.name).length > 0) return null
+    const engine = this.#engine
+    const core = new SessionCore(
+      engine.clientSide === null ? engine : emptyClientSideEngine(engine, engine.clientSide),
+      request,
+      FRESH,
+    )
     return new RequestSessionImpl<T>(core, createSessionView<T>(core))
   }
 
@@ -316,6 +332,24 @@ class SessionsImpl<T extends object> implements Sessions<T> {
     await Promise.allSettled([...this.#engine.inFlight])
     await this.#engine.store.close?.()
   }
+}
+
+const FRESH: SessionInit = Object.freeze({
+  loaded: null,
+  hadCookie: false,
+  adoptId: null,
+  readOnly: false,
+})
+
+/**
+ * For adapters: the request's session at once when it carries no session cookie (see
+ * `openWithoutCookie`); null when `open` must run.
+ */
+export function openWithoutCookie<T extends object>(
+  sessions: Sessions<T>,
+  request: RequestContext,
+): RequestSession<T> | null {
+  return sessions instanceof SessionsImpl ? sessions.openWithoutCookie(request) : null
 }
 
 /**

@@ -6,6 +6,7 @@ import { debuglog } from 'node:util'
 import { type Duration, durationMs } from '../core/duration.js'
 import { ConfigError, type ConfigIssue } from '../core/errors.js'
 import type {
+  RecordMeta,
   SessionRecord,
   Store,
   StoreCapabilities,
@@ -16,7 +17,7 @@ import type {
 } from '../core/store.js'
 import { type Expiring, ExpiryQueue } from './expiry-queue.js'
 import { LockTable } from './memory-locks.js'
-import { assertLimit, assertRecord, parseMeta } from './record-check.js'
+import { assertLimit, assertRecord, copyMeta } from './record-check.js'
 import { upperBound } from './sorted-keys.js'
 import { UserIndex } from './user-index.js'
 
@@ -44,14 +45,15 @@ export interface MemoryStoreOptions {
   sweepInterval?: Duration
 }
 
-// Records are kept as primitives plus metadata JSON: nothing a caller holds can reach them.
+// Records are kept as primitives plus a private copy of the metadata, copied again on the way
+// out: nothing a caller holds can reach them.
 interface Entry extends Expiring {
   data: string
   version: number
   expiresAt: number
   userId: string | undefined
   movedTo: string | undefined
-  meta: string | undefined
+  meta: RecordMeta | undefined
 }
 
 const CAPABILITIES: StoreCapabilities = Object.freeze({
@@ -103,7 +105,7 @@ class MemoryStore implements Store {
       expiresAt: record.expiresAt,
       userId: record.userId,
       movedTo: record.movedTo,
-      meta: record.meta === undefined ? undefined : JSON.stringify(record.meta),
+      meta: record.meta === undefined ? undefined : copyMeta(record.meta),
       gen: old?.gen ?? 0,
       dueAt: old?.dueAt ?? Number.POSITIVE_INFINITY,
     }
@@ -119,8 +121,7 @@ class MemoryStore implements Store {
     const entry = this.#live(key, this.#now())
     if (entry === undefined) return
     entry.expiresAt = expiresAt
-    const meta = parseMeta(entry.meta)
-    if (meta !== undefined) entry.meta = JSON.stringify({ ...meta, lastSeenAt })
+    if (entry.meta !== undefined) entry.meta = { ...entry.meta, lastSeenAt }
     this.#records.delete(key)
     this.#records.set(key, entry)
     this.#expiry.schedule(key, entry)
@@ -233,7 +234,7 @@ class MemoryStore implements Store {
     }
     if (entry.userId !== undefined) record.userId = entry.userId
     if (entry.movedTo !== undefined) record.movedTo = entry.movedTo
-    const meta = parseMeta(entry.meta)
+    const meta = entry.meta === undefined ? undefined : copyMeta(entry.meta)
     if (meta !== undefined) record.meta = meta
     return record
   }

@@ -2,7 +2,7 @@
  * Cheap shape checks shared by the bundled stores. They guard against programming errors (a
  * record the core would never build), not against hostile input, which never reaches a store raw.
  */
-import type { SessionRecord } from '../core/store.js'
+import type { RecordMeta, SessionRecord } from '../core/store.js'
 
 /**
  * @throws {TypeError} when `record` lacks a string `data`, an integer `version` or a numeric
@@ -50,4 +50,31 @@ export function parseMeta(json: string | null | undefined): SessionRecord['meta'
     // A corrupt meta column must not make the session unloadable: drop the metadata only.
   }
   return undefined
+}
+
+/**
+ * A copy of `meta` equal to a JSON round trip of it, sharing nothing with it. The metadata the
+ * core writes (numbers and strings) is copied field by field, ~10 times cheaper than the round
+ * trip; anything else takes the round trip.
+ */
+export function copyMeta(meta: RecordMeta): RecordMeta | undefined {
+  let fields = 0
+  for (const key in meta) {
+    if (!Object.hasOwn(meta, key)) continue
+    const value = (meta as unknown as Record<string, unknown>)[key]
+    const expected =
+      key === 'createdAt' || key === 'lastSeenAt'
+        ? typeof value === 'number' && Number.isFinite(value)
+        : (key === 'ip' || key === 'userAgent') &&
+          (typeof value === 'string' || value === undefined)
+    if (!expected) return parseMeta(JSON.stringify(meta))
+    fields++
+  }
+  if (fields === 0 || !('createdAt' in meta) || !('lastSeenAt' in meta)) {
+    return parseMeta(JSON.stringify(meta))
+  }
+  const copy: RecordMeta = { createdAt: meta.createdAt, lastSeenAt: meta.lastSeenAt }
+  if (meta.ip !== undefined) copy.ip = meta.ip
+  if (meta.userAgent !== undefined) copy.userAgent = meta.userAgent
+  return copy
 }
