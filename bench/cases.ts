@@ -81,7 +81,9 @@ export function allCases(): BenchCase[] {
       }
       if (store === 'memory') {
         cases.push(make('@fastify/session', 'fastify', store, kind, 'fastify-session'))
-        // iron-session has no server-side id to regenerate.
+        // sessionkit's cookie store next to iron-session, the peer that also keeps the session
+        // in a sealed cookie; iron-session has no server-side id to regenerate.
+        cases.push(make('sessionkit', 'node:http', 'cookie', kind, 'node'))
         if (kind !== 'regen')
           cases.push(make('iron-session', 'node:http', 'cookie', kind, 'iron-session'))
       }

@@ -68,6 +68,13 @@ async function makeStore(env: ChildEnv): Promise<{ store: Store; close(): Promis
         },
       }
     }
+    case 'cookie': {
+      const { createCookieStore } =
+        await sessionkit<typeof import('../../src/stores/cookie.js')>('stores/cookie.js')
+      // A fixed bench-only key: the cookie store needs one, and every child must share it.
+      const store = createCookieStore({ keys: 'Rg4Qm3bXh2yUf7kLw9sTn1cVp5aJd8eZo6iB0rHxq4M' })
+      return { store, close: async () => store.close?.() }
+    }
     default:
       throw new Error(`unknown store ${env.store}`)
   }
