@@ -57,6 +57,16 @@ function recordEncryptionKey(key: string): Buffer {
   )
 }
 
+/** Open a sealed record with node:crypto alone, following the documented layout. */
+function openIndependently(key: string, live: { handle: string; record: SessionRecord }): Buffer {
+  const raw = Buffer.from(live.record.data.split('~')[1] as string, 'base64url')
+  const aesKey = createHmac('sha256', recordEncryptionKey(key)).update(raw.subarray(0, 16)).digest()
+  const decipher = createDecipheriv('aes-256-gcm', aesKey, raw.subarray(16, 28))
+  decipher.setAAD(Buffer.from(JSON.stringify(boundFields(live))))
+  decipher.setAuthTag(raw.subarray(raw.length - 16))
+  return Buffer.concat([decipher.update(raw.subarray(28, raw.length - 16)), decipher.final()])
+}
+
 /** The associated data of a sealed record: purpose, store key, user, creation time. */
 function boundFields(live: { handle: string; record: SessionRecord }): unknown[] {
   return [
@@ -274,17 +284,7 @@ describe('F. the encrypted record envelope (sk1e)', () => {
     const key = generateKey()
     const h = harness({ encryption: { keys: key } })
     const live = await sealedSession(h, { role: 'auditor' })
-    const raw = Buffer.from(live.record.data.split('~')[1] as string, 'base64url')
-    const aesKey = createHmac('sha256', recordEncryptionKey(key))
-      .update(raw.subarray(0, 16))
-      .digest()
-    const decipher = createDecipheriv('aes-256-gcm', aesKey, raw.subarray(16, 28))
-    decipher.setAAD(Buffer.from(JSON.stringify(boundFields(live))))
-    decipher.setAuthTag(raw.subarray(raw.length - 16))
-    const text = Buffer.concat([
-      decipher.update(raw.subarray(28, raw.length - 16)),
-      decipher.final(),
-    ])
+    const text = openIndependently(key, live)
     assert.equal(JSON.parse(text.toString('utf8')).r.d.role, 'auditor')
   })
 
@@ -292,17 +292,7 @@ describe('F. the encrypted record envelope (sk1e)', () => {
     const key = generateKey()
     const h = harness({ encryption: { keys: key } })
     const live = await sealedSession(h, { role: 'legacy' })
-    const raw = Buffer.from(live.record.data.split('~')[1] as string, 'base64url')
-    const aesKey = createHmac('sha256', recordEncryptionKey(key))
-      .update(raw.subarray(0, 16))
-      .digest()
-    const decipher = createDecipheriv('aes-256-gcm', aesKey, raw.subarray(16, 28))
-    decipher.setAAD(Buffer.from(JSON.stringify(boundFields(live))))
-    decipher.setAuthTag(raw.subarray(raw.length - 16))
-    const payload = Buffer.concat([
-      decipher.update(raw.subarray(28, raw.length - 16)),
-      decipher.final(),
-    ])
+    const payload = openIndependently(key, live)
     const nonce = randomBytes(12)
     const cipher = createCipheriv('aes-256-gcm', recordEncryptionKey(key), nonce)
     cipher.setAAD(Buffer.from(JSON.stringify(boundFields(live))))
