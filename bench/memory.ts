@@ -57,7 +57,7 @@ interface GcRow {
 export async function runGcTimes(quick: boolean): Promise<string> {
   const plans = [
     ['memory', quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]],
-    ['sqlite', quick ? [10_000, 50_000] : [10_000, 50_000, 200_000]],
+    ['sqlite', quick ? [10_000, 50_000] : [10_000, 50_000, 200_000, 500_000, 1_000_000]],
   ] as const
   const out = [
     '### `gc()` time with 10,000 expired records as live sessions grow\n',
