@@ -12,6 +12,7 @@ import {
   type SqliteDriverName,
   type SqliteStoreOptions,
 } from '../../src/stores/sqlite.js'
+import { statements } from '../../src/stores/sqlite-schema.js'
 import { storeKey } from '../../src/testing/conformance-kit.js'
 import { describeStoreConformance } from '../../src/testing/index.js'
 import { manualClock } from './clock.js'
@@ -193,6 +194,26 @@ describe('sqlite store', () => {
     assert.equal(await store.gc?.(), 0)
     assert.equal((await store.get('live-2'))?.data, 'd')
     await store.close?.()
+  })
+
+  it('gc finds expired rows through the expires_at index: its cost follows the expired rows, never a scan of the live ones', async () => {
+    const raw = openRaw(':memory:')
+    await createSqliteStore({ database: raw, now: clock.now }).get(storeKey())
+    const plan = raw
+      .prepare(`EXPLAIN QUERY PLAN ${statements('sessionkit_sessions').gcBatch}`)
+      .all(clock.now(), 1000) as Array<{ detail: string }>
+    const details = plan.map((row) => row.detail)
+    assert.ok(
+      details.some((detail) =>
+        /USING (COVERING )?INDEX sessionkit_sessions_expires_at/.test(detail),
+      ),
+      `the expiry index is used: ${details.join(' | ')}`,
+    )
+    assert.ok(
+      !details.some((detail) => /^SCAN sessionkit_sessions\b(?! USING)/.test(detail)),
+      `no full scan of the table: ${details.join(' | ')}`,
+    )
+    raw.close()
   })
 
   it('forcing a driver this runtime cannot load throws a typed error', (t) => {
