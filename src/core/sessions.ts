@@ -17,7 +17,7 @@ import type { HeldLock } from './lock.js'
 import { resolveOptions } from './options.js'
 import type { SessionData } from './paths-types.js'
 import { RequestSessionImpl } from './request-session.js'
-import { lockSession, SessionCore, type SessionInit } from './session.js'
+import { type DeferredResponse, lockSession, SessionCore, type SessionInit } from './session.js'
 import { createSessionView } from './session-view.js'
 import { verifyCookieValue } from './signing.js'
 import type { Store } from './store.js'
@@ -190,10 +190,14 @@ class SessionsImpl<T extends object> implements Sessions<T> {
    * `open` for a request that carries no session cookie, without a promise: nothing is read,
    * locked or rotated for it, so adapters can call `next()` at once. Null when there is a cookie.
    */
-  openWithoutCookie(request: RequestContext): RequestSession<T> | null {
+  openWithoutCookie(
+    request: RequestContext,
+    deferred?: DeferredResponse,
+  ): RequestSession<T> | null {
     const header = request.cookieHeader
     if (header && readCookieValues(header, this.#engine.cookie.name).length > 0) return null
     const core = new SessionCore(this.#engine, request, FRESH)
+    if (deferred !== undefined) core.deferred = deferred
     return new RequestSessionImpl<T>(core, createSessionView<T>(core))
   }
 
@@ -289,13 +293,15 @@ const FRESH: SessionInit = Object.freeze({
 
 /**
  * For adapters: the request's session at once when it carries no session cookie (see
- * `openWithoutCookie`); null when `open` must run.
+ * `openWithoutCookie`); null when `open` must run. With `deferred`, the adapter drives the
+ * response only from the session's start (until then there is nothing to send or save).
  */
 export function openWithoutCookie<T extends object>(
   sessions: Sessions<T>,
   request: RequestContext,
+  deferred?: DeferredResponse,
 ): RequestSession<T> | null {
-  return sessions instanceof SessionsImpl ? sessions.openWithoutCookie(request) : null
+  return sessions instanceof SessionsImpl ? sessions.openWithoutCookie(request, deferred) : null
 }
 
 /**
