@@ -52,6 +52,17 @@ async function resolveCookie(
   if (wellFormed.length === 0) {
     return { loaded: null, reason: presented.reason, adoptId: null, staleSignature: false }
   }
+  if (wellFormed.length === 1) {
+    // One candidate (the usual case): what the general path below decides, without its sets.
+    const id = wellFormed[0] as string
+    const result = await loadSession(engine, request, id)
+    if (result.ok) {
+      const staleSignature = presented.stale.has(result.id)
+      return { loaded: result, reason: null, adoptId: null, staleSignature }
+    }
+    const adoptId = !engine.strict && result.reason === 'unknown' ? id : null
+    return { loaded: null, reason: result.reason, adoptId, staleSignature: false }
+  }
   // Duplicate cookies (BI-03): adopt only if exactly one candidate is a live session.
   const results: Array<LoadedSession | RejectedId> = []
   for (const id of new Set(wellFormed)) results.push(await loadSession(engine, request, id))
