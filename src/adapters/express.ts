@@ -106,7 +106,7 @@ export function session<T extends object>(
   const { property, trustProxy } = checkAdapterOptions(sessions, opts)
   const owner = sessions as unknown as Sessions<object>
   const hookResponse = createResponseHook()
-  const attach = (req: IncomingMessage, res: ServerResponse, rs: RequestSession<T>): void => {
+  const record = (req: IncomingMessage, rs: RequestSession<T>): void => {
     opened.set(req, {
       sessions: owner,
       session: rs.session as Session<object>,
@@ -114,7 +114,6 @@ export function session<T extends object>(
       next: openedOn(req),
     })
     ;(req as unknown as Record<string, unknown>)[property] = rs.session
-    hookResponse(res, rs as unknown as RequestSession<object>)
   }
   return (req, res, next) => {
     if (findOpened(req, owner) !== undefined) {
@@ -122,15 +121,23 @@ export function session<T extends object>(
       return
     }
     const context = requestContext(req, trustProxy)
-    const fresh = openWithoutCookie(sessions, context)
+    // Without a cookie, `res` is hooked only if the session starts: an untouched session sends
+    // and saves nothing, and patching the three methods of an Express response (whose prototype
+    // Express swaps per request) profiled at ~9 µs/req self plus ~15 µs/req more GC.
+    let fresh: RequestSession<T> | null = null
+    fresh = openWithoutCookie(sessions, context, {
+      onStart: () => hookResponse(res, fresh as unknown as RequestSession<object>),
+      sealed: () => res.headersSent || res.destroyed,
+    })
     if (fresh !== null) {
-      attach(req, res, fresh)
+      record(req, fresh)
       next()
       return
     }
     sessions.open(context).then(
       (rs) => {
-        attach(req, res, rs)
+        record(req, rs)
+        hookResponse(res, rs as unknown as RequestSession<object>)
         next()
       },
       (error: unknown) => next(error),

@@ -49,6 +49,17 @@ const FORBIDDEN_SEGMENT_NAMES = new Set(['__proto__', 'prototype', 'constructor'
 /** Regenerate retries when concurrent writes keep changing the old record's version. */
 const MAX_MOVE_ATTEMPTS = 8
 
+/**
+ * For a request without a session cookie, what the adapter does instead of driving the response
+ * from the start: until the session starts it has nothing to send or save.
+ */
+export interface DeferredResponse {
+  /** The session starts: from now on the adapter finalizes and commits as usual. */
+  onStart(): void
+  /** The response's headers are out (or it closed): what `finalize` would have sealed. */
+  sealed(): boolean
+}
+
 /** How the session cookie must change in this response. */
 export type CookieChange = 'none' | 'set' | 'clear'
 
@@ -93,6 +104,8 @@ export class SessionCore implements ScopeHost {
   createdAt: number | null = null
   /** The exclusive lock this request holds, if any. */
   heldLock: HeldLock | null = null
+  /** Set by an adapter that hooks the response only once the session starts. */
+  deferred: DeferredResponse | null = null
   #flash: Map<ScopeName, FlashScope> | null = null
   #objectReads: Array<[ScopeName, readonly string[]]> | null = null
   #segments: Map<string, ScopeApi> | null = null
@@ -165,7 +178,7 @@ export class SessionCore implements ScopeHost {
 
   assertWritable(): void {
     if (this.#readOnly) throw new ReadOnlySession()
-    if (this.sealed) throw new HeadersSent()
+    if (this.sealed || this.deferred?.sealed() === true) throw new HeadersSent()
   }
 
   segment(name: unknown): ScopeApi {
@@ -250,6 +263,11 @@ export class SessionCore implements ScopeHost {
   }
 
   #start(): void {
+    const deferred = this.deferred
+    if (deferred !== null) {
+      this.deferred = null
+      deferred.onStart()
+    }
     const id = this.#adoptId ?? this.engine.genId()
     this.#adoptId = null
     if (!this.engine.isWellFormedId(id)) {

@@ -21,7 +21,13 @@ import { resolveOptions } from './options.js'
 import type { SessionData } from './paths-types.js'
 import { RequestSessionImpl } from './request-session.js'
 import type { Revocations } from './revocation.js'
-import { checkUserId, lockSession, SessionCore, type SessionInit } from './session.js'
+import {
+  checkUserId,
+  type DeferredResponse,
+  lockSession,
+  SessionCore,
+  type SessionInit,
+} from './session.js'
 import { createSessionView } from './session-view.js'
 import { verifyCookieValue } from './signing.js'
 import type { Store } from './store.js'
@@ -55,6 +61,17 @@ async function resolveCookie(
   const wellFormed = presented.ids
   if (wellFormed.length === 0) {
     return { loaded: null, reason: presented.reason, adoptId: null, staleSignature: false }
+  }
+  if (wellFormed.length === 1) {
+    // One candidate (the usual case): what the general path below decides, without its sets.
+    const id = wellFormed[0] as string
+    const result = await loadSession(engine, request, id)
+    if (result.ok) {
+      const staleSignature = presented.stale.has(result.id)
+      return { loaded: result, reason: null, adoptId: null, staleSignature }
+    }
+    const adoptId = !engine.strict && result.reason === 'unknown' ? id : null
+    return { loaded: null, reason: result.reason, adoptId, staleSignature: false }
   }
   // Duplicate cookies (BI-03): adopt only if exactly one candidate is a live session.
   const results: Array<LoadedSession | RejectedId> = []
@@ -213,7 +230,10 @@ class SessionsImpl<T extends object> implements Sessions<T> {
    * `open` for a request that carries no session cookie, without a promise: nothing is read,
    * locked or rotated for it, so adapters can call `next()` at once. Null when there is a cookie.
    */
-  openWithoutCookie(request: RequestContext): RequestSession<T> | null {
+  openWithoutCookie(
+    request: RequestContext,
+    deferred?: DeferredResponse,
+  ): RequestSession<T> | null {
     const header = request.cookieHeader
     if (header && readCookieValues(header, this.#engine.cookie.name).length > 0) return null
     const engine = this.#engine
@@ -222,6 +242,7 @@ class SessionsImpl<T extends object> implements Sessions<T> {
       request,
       FRESH,
     )
+    if (deferred !== undefined) core.deferred = deferred
     return new RequestSessionImpl<T>(core, createSessionView<T>(core))
   }
 
@@ -343,13 +364,15 @@ const FRESH: SessionInit = Object.freeze({
 
 /**
  * For adapters: the request's session at once when it carries no session cookie (see
- * `openWithoutCookie`); null when `open` must run.
+ * `openWithoutCookie`); null when `open` must run. With `deferred`, the adapter drives the
+ * response only from the session's start (until then there is nothing to send or save).
  */
 export function openWithoutCookie<T extends object>(
   sessions: Sessions<T>,
   request: RequestContext,
+  deferred?: DeferredResponse,
 ): RequestSession<T> | null {
-  return sessions instanceof SessionsImpl ? sessions.openWithoutCookie(request) : null
+  return sessions instanceof SessionsImpl ? sessions.openWithoutCookie(request, deferred) : null
 }
 
 /**

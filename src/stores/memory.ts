@@ -98,20 +98,34 @@ class MemoryStore implements Store {
     if (ifVersion !== undefined) {
       if (ifVersion === 0 ? current !== undefined : current?.version !== ifVersion) return false
     }
-    const old = this.#records.get(key)
-    const entry: Entry = {
-      data: record.data,
-      version: record.version,
-      expiresAt: record.expiresAt,
-      userId: record.userId,
-      movedTo: record.movedTo,
-      meta: record.meta === undefined ? undefined : copyMeta(record.meta),
-      gen: old?.gen ?? 0,
-      dueAt: old?.dueAt ?? Number.POSITIVE_INFINITY,
+    const meta = record.meta === undefined ? undefined : copyMeta(record.meta)
+    const oldUserId = current?.userId
+    // A live entry is updated in place rather than replaced: long-lived sessions then leave no
+    // old-generation garbage per write.
+    let entry: Entry
+    if (current === undefined) {
+      entry = {
+        data: record.data,
+        version: record.version,
+        expiresAt: record.expiresAt,
+        userId: record.userId,
+        movedTo: record.movedTo,
+        meta,
+        gen: 0,
+        dueAt: Number.POSITIVE_INFINITY,
+      }
+    } else {
+      entry = current
+      entry.data = record.data
+      entry.version = record.version
+      entry.expiresAt = record.expiresAt
+      entry.userId = record.userId
+      entry.movedTo = record.movedTo
+      entry.meta = meta
     }
-    if (old !== undefined) this.#records.delete(key)
+    if (current !== undefined) this.#records.delete(key)
     this.#records.set(key, entry)
-    this.#byUser.move(key, old?.userId, entry.userId)
+    this.#byUser.move(key, oldUserId, entry.userId)
     this.#expiry.schedule(key, entry)
     if (this.#records.size > this.#max) this.#evict(now)
     return true
@@ -121,7 +135,8 @@ class MemoryStore implements Store {
     const entry = this.#live(key, this.#now())
     if (entry === undefined) return
     entry.expiresAt = expiresAt
-    if (entry.meta !== undefined) entry.meta = { ...entry.meta, lastSeenAt }
+    // The entry's own copy, never handed out: updated in place.
+    if (entry.meta !== undefined) entry.meta.lastSeenAt = lastSeenAt
     this.#records.delete(key)
     this.#records.set(key, entry)
     this.#expiry.schedule(key, entry)
