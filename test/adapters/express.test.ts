@@ -117,6 +117,25 @@ describe('sessionkit/express on responses other code shapes', () => {
     )
   })
 
+  it('req.session can be read, tested for and replaced by later code on Express', async () => {
+    const app = express()
+    const sessions = createSessions()
+    app.use(session(sessions))
+    app.get('/replace', (req, res) => {
+      const seen = [req.session === sessionOf(req, sessions), 'session' in req]
+      ;(req as unknown as Record<string, unknown>).session = 'replaced'
+      res.end(JSON.stringify([...seen, req.session]))
+    })
+    await serve(app, async (base) => {
+      const body = await (await fetch(`${base}/replace`)).text()
+      assert.deepEqual(
+        JSON.parse(body),
+        [true, true, 'replaced'],
+        'read, `in` and assignment behave',
+      )
+    })
+  })
+
   it('saves and sets the cookie for routes of a sub-app, also of another Express major', async () => {
     const app = express()
     app.use(session(createSessions()))
