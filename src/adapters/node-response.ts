@@ -112,6 +112,11 @@ export function createResponseHook(): ResponseHook {
     const [status, second, third] = args
     const message = typeof second === 'string' ? second : undefined
     const headers = typeof second === 'string' ? third : second
+    if (headers === undefined) {
+      // `writeHead(status[, message])`, as node's own implicit headers call it: nothing to move.
+      if (prepare(res, hooked) === null) return res
+      return hooked.writeHead.apply(res, args)
+    }
     if (!moveWriteHeadHeaders(res, headers)) {
       prepare(res, hooked)
       return hooked.writeHead.apply(res, args)
