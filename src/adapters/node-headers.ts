@@ -64,6 +64,15 @@ export function nodeHeaders(res: ServerResponse): HeaderAccess {
  * twice, so it can run again after `writeHead` moved its own headers onto the response.
  */
 export function applyPlan(res: ServerResponse, plan: ResponsePlan): void {
+  if (plan.setCookies.length === 0 && !plan.noStore) {
+    // The usual read: only `Vary: Cookie`, on a response without Vary (no header helpers).
+    if (!plan.varyCookie) return
+    const vary = res.getHeader('vary')
+    if (vary === undefined || vary === null || vary === '') {
+      res.setHeader('Vary', 'Cookie')
+      return
+    }
+  }
   applyResponsePlan(nodeHeaders(res), plan)
 }
 

@@ -16,9 +16,10 @@
  * (a streamed response), the socket is destroyed instead. A response closed without `end` (the
  * client went away) aborts the session: nothing is written and any lock is released.
  */
-import { type ServerResponse, STATUS_CODES } from 'node:http'
+import { ServerResponse, STATUS_CODES } from 'node:http'
 import { debuglog } from 'node:util'
 import { SessionError } from '../core/errors.js'
+import { commitIsEmpty } from '../core/request-session.js'
 import type { RequestSession, ResponsePlan } from '../core/types.js'
 import { applyPlan, clearHeaders, moveWriteHeadHeaders } from './node-headers.js'
 
@@ -41,19 +42,36 @@ class Hooked {
   ) {}
 }
 
-/** Hook `res` so that `rs` is finalized when headers are written and committed before `end`. */
-export type ResponseHook = (res: ServerResponse, rs: RequestSession<object>) => void
+/** Hooks `res` so that `rs` is finalized when headers are written and committed before `end`. */
+export interface ResponseHook {
+  /** Hook now. */
+  hook(res: ServerResponse, rs: RequestSession<object>): void
+  /**
+   * For a session that may start later: a function that hooks `res` then, or null when `res`
+   * must be hooked now. Only methods the response looks up on its prototype can be hooked late:
+   * a handler writing `res.end(String(session.increment('n')))` has read `res.end` before the
+   * session starts, so methods put on the response itself at that point would never run.
+   */
+  deferrable(res: ServerResponse): ((rs: RequestSession<object>) => void) | null
+}
 
 /**
  * A hook for one middleware. Its `writeHead`/`write`/`end` replacements are created once here and
  * find the response's state in a weak map of their own (per middleware, so two session
- * middlewares on one response stack as before). Per-request closures cost allocations, and every
- * property added to an Express response (whose prototype Express swaps per request) measured
- * ~3–4 µs, so the state is not a property of the response.
+ * middlewares on one response stack as before).
+ *
+ * Every property added to a response whose prototype a framework swaps per request (Express)
+ * costs ~2.5 µs plus garbage, and re-inserting a prototype layer per response as much
+ * (`Object.setPrototypeOf`, measured). So on such a response the replacements go once onto the
+ * framework's prototype that sits right above `ServerResponse.prototype` (Express's `response`,
+ * shared by its apps and sub-apps), and pass through for responses this middleware did not hook.
+ * A response that already carries own methods (another middleware wrapped them first), or that
+ * has no framework prototype (plain node:http), gets them as own properties as before.
  */
 export function createResponseHook(): ResponseHook {
   const states = new WeakMap<ServerResponse, Hooked>()
-  const of = (res: ServerResponse): Hooked => states.get(res) as Hooked
+  const shared = new WeakMap<ServerResponse, Hooked>()
+  const patched = new WeakMap<object, Methods>()
 
   // Finalize once; null when it failed (the response must then become an error response).
   const prepare = (res: ServerResponse, hooked: Hooked): ResponsePlan | null => {
@@ -89,29 +107,32 @@ export function createResponseHook(): ResponseHook {
     hooked.end.call(res, body, callback)
   }
 
-  const writeHead = function (this: ServerResponse, ...args: unknown[]): unknown {
-    const hooked = of(this)
-    if (this.headersSent || hooked.failed) return hooked.writeHead.apply(this, args)
+  const writeHead = (res: ServerResponse, hooked: Hooked, args: unknown[]): unknown => {
+    if (res.headersSent || hooked.failed) return hooked.writeHead.apply(res, args)
     const [status, second, third] = args
     const message = typeof second === 'string' ? second : undefined
     const headers = typeof second === 'string' ? third : second
-    if (!moveWriteHeadHeaders(this, headers)) {
-      prepare(this, hooked)
-      return hooked.writeHead.apply(this, args)
+    if (headers === undefined) {
+      // `writeHead(status[, message])`, as node's own implicit headers call it: nothing to move.
+      if (prepare(res, hooked) === null) return res
+      return hooked.writeHead.apply(res, args)
     }
-    const ready = prepare(this, hooked)
+    if (!moveWriteHeadHeaders(res, headers)) {
+      prepare(res, hooked)
+      return hooked.writeHead.apply(res, args)
+    }
+    const ready = prepare(res, hooked)
     if (ready === null) {
       // Called directly (our write/end finalize first): hold the headers back; the `write` or
       // `end` that follows answers with the error instead.
-      return this
+      return res
     }
     // Again: the headers just moved onto the response may have replaced the session's.
-    applyPlan(this, ready)
-    return hooked.writeHead.apply(this, message === undefined ? [status] : [status, message])
+    applyPlan(res, ready)
+    return hooked.writeHead.apply(res, message === undefined ? [status] : [status, message])
   }
 
-  const write = function (this: ServerResponse, ...args: unknown[]): unknown {
-    const hooked = of(this)
+  const write = (res: ServerResponse, hooked: Hooked, args: unknown[]): unknown => {
     if (hooked.ending || hooked.failed) {
       const callback = args.find((arg) => typeof arg === 'function') as Callback | undefined
       const error = Object.assign(new Error('write after end'), {
@@ -120,69 +141,156 @@ export function createResponseHook(): ResponseHook {
       if (callback) process.nextTick(callback, error)
       return false
     }
-    if (!this.headersSent && prepare(this, hooked) === null) {
-      respondWithError(this, hooked, hooked.failure)
+    if (!res.headersSent && prepare(res, hooked) === null) {
+      respondWithError(res, hooked, hooked.failure)
       return false
     }
-    return hooked.write.apply(this, args)
+    return hooked.write.apply(res, args)
   }
 
-  const end = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
-    const hooked = of(this)
+  const end = (res: ServerResponse, hooked: Hooked, args: unknown[]): ServerResponse => {
     const callbackIndex = args.findIndex((arg) => typeof arg === 'function')
     const callback = callbackIndex === -1 ? undefined : (args[callbackIndex] as Callback)
     const payload = callbackIndex === -1 ? args : args.slice(0, callbackIndex)
     if (hooked.ending || hooked.failed) {
       // Idempotent: a second `end` only waits for the first.
-      if (callback) this.once('finish', () => callback())
-      return this
+      if (callback) res.once('finish', () => callback())
+      return res
     }
     hooked.ending = true
-    if (!this.headersSent && prepare(this, hooked) === null) {
-      respondWithError(this, hooked, hooked.failure, callback)
-      return this
+    if (!res.headersSent && prepare(res, hooked) === null) {
+      respondWithError(res, hooked, hooked.failure, callback)
+      return res
     }
+    if (commitIsEmpty(hooked.rs)) return hooked.end.apply(res, args) as ServerResponse
     hooked.rs.commit().then(
       () => {
-        hooked.end.apply(this, callback ? [...payload, callback] : payload)
+        hooked.end.apply(res, callback ? [...payload, callback] : payload)
       },
       (error: unknown) => {
-        if (!this.headersSent) {
-          respondWithError(this, hooked, error, callback)
+        if (!res.headersSent) {
+          respondWithError(res, hooked, error, callback)
           return
         }
         // Part of the response is out: end it as a failure the client can see.
         debug('session commit failed after headers were sent (%s)', describeError(error))
         hooked.failed = true
         abort(hooked.rs)
-        this.destroy(error instanceof Error ? error : new Error(String(error)))
+        res.destroy(error instanceof Error ? error : new Error(String(error)))
         if (callback) process.nextTick(callback, error as Error)
       },
     )
-    return this
+    return res
+  }
+
+  const own: Methods = {
+    writeHead(this: ServerResponse, ...args: unknown[]) {
+      return writeHead(this, states.get(this) as Hooked, args)
+    },
+    write(this: ServerResponse, ...args: unknown[]) {
+      return write(this, states.get(this) as Hooked, args)
+    },
+    end(this: ServerResponse, ...args: unknown[]) {
+      return end(this, states.get(this) as Hooked, args)
+    },
+  }
+
+  // The replacements put on a framework prototype: `next` are the methods they replaced there.
+  const patch = (proto: Record<string, unknown>): Methods => {
+    const next = methodsOf(proto)
+    const methods: Methods = {
+      writeHead(this: ServerResponse, ...args: unknown[]) {
+        const hooked = shared.get(this)
+        return hooked === undefined
+          ? next.writeHead.apply(this, args)
+          : writeHead(this, hooked, args)
+      },
+      write(this: ServerResponse, ...args: unknown[]) {
+        const hooked = shared.get(this)
+        return hooked === undefined ? next.write.apply(this, args) : write(this, hooked, args)
+      },
+      end(this: ServerResponse, ...args: unknown[]) {
+        const hooked = shared.get(this)
+        return hooked === undefined ? next.end.apply(this, args) : end(this, hooked, args)
+      },
+    }
+    proto.writeHead = methods.writeHead
+    proto.write = methods.write
+    proto.end = methods.end
+    patched.set(proto, next)
+    return next
   }
 
   // The client went away, or the app never answered: end the request without persisting.
   const onClose = function (this: ServerResponse): void {
-    const hooked = of(this)
-    if (!hooked.ending && !hooked.failed) abort(hooked.rs)
+    const hooked = states.get(this) ?? shared.get(this)
+    if (hooked !== undefined && !hooked.ending && !hooked.failed) abort(hooked.rs)
   }
 
-  return (res, rs) => {
-    states.set(
-      res,
-      new Hooked(
-        rs,
-        res.writeHead as unknown as Method,
-        res.write as unknown as Method,
-        res.end as unknown as Method,
-      ),
-    )
+  const hookShared = (res: ServerResponse, rs: RequestSession<object>, next: Methods): void => {
     res.on('close', onClose)
-    res.writeHead = writeHead as unknown as ServerResponse['writeHead']
-    res.write = write as unknown as ServerResponse['write']
-    res.end = end as unknown as ServerResponse['end']
+    shared.set(res, new Hooked(rs, next.writeHead, next.write, next.end))
   }
+
+  return {
+    hook(res, rs) {
+      const proto = frameworkPrototype(res)
+      if (proto !== null && !hasOwnMethods(res)) {
+        hookShared(res, rs, patched.get(proto) ?? patch(proto))
+        return
+      }
+      res.on('close', onClose)
+      states.set(
+        res,
+        new Hooked(
+          rs,
+          res.writeHead as unknown as Method,
+          res.write as unknown as Method,
+          res.end as unknown as Method,
+        ),
+      )
+      res.writeHead = own.writeHead as unknown as ServerResponse['writeHead']
+      res.write = own.write as unknown as ServerResponse['write']
+      res.end = own.end as unknown as ServerResponse['end']
+    },
+    deferrable(res) {
+      const proto = frameworkPrototype(res)
+      if (proto === null || hasOwnMethods(res)) return null
+      const next = patched.get(proto) ?? patch(proto)
+      return (rs) => hookShared(res, rs, next)
+    },
+  }
+}
+
+function hasOwnMethods(res: ServerResponse): boolean {
+  return Object.hasOwn(res, 'writeHead') || Object.hasOwn(res, 'write') || Object.hasOwn(res, 'end')
+}
+
+interface Methods {
+  writeHead: Method
+  write: Method
+  end: Method
+}
+
+function methodsOf(target: object): Methods {
+  const methods = target as unknown as Methods
+  return { writeHead: methods.writeHead, write: methods.write, end: methods.end }
+}
+
+/**
+ * The prototype right above `ServerResponse.prototype` in the chain of a response whose
+ * prototype a framework replaced (Express's `response`, an ancestor of every app's); null for a
+ * plain node:http response.
+ */
+function frameworkPrototype(res: ServerResponse): Record<string, unknown> | null {
+  let proto = Object.getPrototypeOf(res) as object | null
+  if (proto === ServerResponse.prototype) return null
+  while (proto !== null) {
+    const parent = Object.getPrototypeOf(proto) as object | null
+    if (parent === ServerResponse.prototype) return proto as Record<string, unknown>
+    proto = parent
+  }
+  return null
 }
 
 // Nothing will be persisted: let the core release what it holds (a lock in 'lock' mode).

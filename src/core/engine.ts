@@ -15,7 +15,7 @@ import { openMove } from './moved.js'
 import { deleteAt, parsePath } from './paths.js'
 import { openPayload, type RecordBinding, sealPayload } from './record-crypto.js'
 import { applySchema, type SchemaOptions } from './schema.js'
-import { decodeState, type SessionState, stateForEncoding } from './state.js'
+import { decodeState, type ScopeState, type SessionState, stateForEncoding } from './state.js'
 import type { SessionRecord, Store } from './store.js'
 import { boundedStoreCall } from './store-call.js'
 import type {
@@ -193,15 +193,18 @@ export interface RejectedId {
 
 /** Drop values whose `ttl` has passed. */
 function pruneExpiredValues(state: SessionState, now: number): void {
-  for (const scope of [state.r, ...Object.values(state.s)]) {
-    for (const path of Object.keys(scope.x)) {
-      if ((scope.x[path] as number) <= now) {
-        delete scope.x[path]
-        try {
-          deleteAt(scope.d, parsePath(path))
-        } catch {
-          // an unparsable ttl entry only loses its expiry marker
-        }
+  pruneScope(state.r, now)
+  for (const name of Object.keys(state.s)) pruneScope(state.s[name] as ScopeState, now)
+}
+
+function pruneScope(scope: ScopeState, now: number): void {
+  for (const path of Object.keys(scope.x)) {
+    if ((scope.x[path] as number) <= now) {
+      delete scope.x[path]
+      try {
+        deleteAt(scope.d, parsePath(path))
+      } catch {
+        // an unparsable ttl entry only loses its expiry marker
       }
     }
   }

@@ -108,11 +108,24 @@ export class RequestSessionImpl<T extends object = SessionData> implements Reque
     }
   }
 
+  /** Finalized, and `commit()` would neither persist nor release anything. */
+  hasNothingToCommit(): boolean {
+    return this.#plan !== null && this.#pending === null && this.#core.heldLock === null
+  }
+
   async abort(): Promise<void> {
     this.#pending = null
     this.#core.sealed = true
     await this.#core.releaseLock()
   }
+}
+
+/**
+ * After `finalize()`: `commit()` has nothing to persist and no lock to release, so an adapter may
+ * complete the response without waiting a turn for it (a read within `touchAfter`).
+ */
+export function commitIsEmpty(rs: RequestSession<object>): boolean {
+  return rs instanceof RequestSessionImpl && rs.hasNothingToCommit()
 }
 
 /** Commit now, in the middle of a request (`session.save()`). */

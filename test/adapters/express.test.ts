@@ -1,10 +1,12 @@
 // sessionkit/express through a real server, for Express 5, Express 4, Connect and node:http:
 // every row of the shared scenario table against every adapter.
 import assert from 'node:assert/strict'
-import type { IncomingMessage } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, it } from 'node:test'
 import { expectTypeOf } from 'expect-type'
-import type { Request, RequestHandler } from 'express'
+import express, { type Request, type RequestHandler } from 'express'
+import express4 from 'express4'
 import { session, sessionOf } from '../../src/adapters/express.js'
 import { ConfigError } from '../../src/core/errors.js'
 import type { Session, SessionData } from '../../src/core/types.js'
@@ -54,5 +56,98 @@ describe('sessionkit/express typing', () => {
     }
     expectTypeOf(session(typed)).toExtend<RequestHandler>()
     assert.equal(typeof handler, 'function')
+  })
+})
+
+describe('sessionkit/express on responses other code shapes', () => {
+  const serve = async (
+    app: (req: IncomingMessage, res: ServerResponse) => void,
+    run: (base: string) => Promise<void>,
+  ) => {
+    const server = createServer(app)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    try {
+      await run(`http://127.0.0.1:${port}`)
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  }
+  const countViews = async (base: string, path: string) => {
+    const first = await fetch(`${base}${path}`)
+    const cookie = first.headers.get('set-cookie')?.split(';')[0]
+    assert.ok(cookie, `the first response to ${path} sets the session cookie`)
+    assert.equal(await first.text(), 'views 1')
+    const second = await fetch(`${base}${path}`, { headers: { cookie } })
+    assert.equal(
+      await second.text(),
+      'views 2',
+      `the second request to ${path} sees the saved write`,
+    )
+  }
+  const views = (req: IncomingMessage, res: ServerResponse) => {
+    res.end(`views ${String(req.session.increment('views'))}`)
+  }
+
+  it('saves and sets the cookie when a middleware before it wrapped res.end', async () => {
+    const app = express()
+    let wrapped = 0
+    app.use((_req, res, next) => {
+      const end = res.end.bind(res) as (...args: unknown[]) => typeof res
+      res.end = ((...args: unknown[]) => {
+        wrapped++
+        return end(...args)
+      }) as typeof res.end
+      next()
+    })
+    app.use(session(createSessions()))
+    app.get('/views', views)
+    await serve(app, (base) => countViews(base, '/views'))
+    assert.equal(wrapped, 2, 'the earlier wrapper ran once per response')
+  })
+
+  it('saves a session started while the handler evaluates the arguments of res.end', async () => {
+    // `res.end` is read before its argument starts the session: on plain node:http the response
+    // must therefore be hooked before the handler runs.
+    const plain = session(createSessions())
+    await serve(
+      (req, res) => plain(req, res, () => views(req, res)),
+      (base) => countViews(base, '/views'),
+    )
+  })
+
+  it('req.session can be read, tested for and replaced by later code on Express', async () => {
+    const app = express()
+    const sessions = createSessions()
+    app.use(session(sessions))
+    app.get('/replace', (req, res) => {
+      const seen = [req.session === sessionOf(req, sessions), 'session' in req]
+      ;(req as unknown as Record<string, unknown>).session = 'replaced'
+      res.end(JSON.stringify([...seen, req.session]))
+    })
+    await serve(app, async (base) => {
+      const body = await (await fetch(`${base}/replace`)).text()
+      assert.deepEqual(
+        JSON.parse(body),
+        [true, true, 'replaced'],
+        'read, `in` and assignment behave',
+      )
+    })
+  })
+
+  it('saves and sets the cookie for routes of a sub-app, also of another Express major', async () => {
+    const app = express()
+    app.use(session(createSessions()))
+    const sub5 = express()
+    sub5.get('/views', views)
+    const sub4 = express4()
+    sub4.get('/views', views)
+    app.use('/five', sub5)
+    app.use('/four', sub4)
+    await serve(app, async (base) => {
+      await countViews(base, '/five/views')
+      await countViews(base, '/four/views')
+    })
   })
 })
