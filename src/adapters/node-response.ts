@@ -232,11 +232,25 @@ export function createResponseHook(): ResponseHook {
     shared.set(res, new Hooked(rs, next.writeHead, next.write, next.end))
   }
 
+  // This middleware's replacements on the framework prototype of `res`, or null when `res` must
+  // be hooked with own properties: no framework prototype, methods already wrapped on `res`, or
+  // a prototype already carrying MAX_PROTOTYPE_LAYERS other middlewares' replacements.
+  const sharedMethods = (res: ServerResponse): Methods | null => {
+    const proto = frameworkPrototype(res)
+    if (proto === null || hasOwnMethods(res)) return null
+    const next = patched.get(proto)
+    if (next !== undefined) return next
+    const layers = prototypeLayers.get(proto) ?? 0
+    if (layers >= MAX_PROTOTYPE_LAYERS) return null
+    prototypeLayers.set(proto, layers + 1)
+    return patch(proto)
+  }
+
   return {
     hook(res, rs) {
-      const proto = frameworkPrototype(res)
-      if (proto !== null && !hasOwnMethods(res)) {
-        hookShared(res, rs, patched.get(proto) ?? patch(proto))
+      const next = sharedMethods(res)
+      if (next !== null) {
+        hookShared(res, rs, next)
         return
       }
       res.on('close', onClose)
@@ -254,13 +268,20 @@ export function createResponseHook(): ResponseHook {
       res.end = own.end as unknown as ServerResponse['end']
     },
     deferrable(res) {
-      const proto = frameworkPrototype(res)
-      if (proto === null || hasOwnMethods(res)) return null
-      const next = patched.get(proto) ?? patch(proto)
-      return (rs) => hookShared(res, rs, next)
+      const next = sharedMethods(res)
+      return next === null ? null : (rs) => hookShared(res, rs, next)
     },
   }
 }
+
+/**
+ * Each session middleware that hooks a framework prototype adds one pass-through layer to every
+ * response of that framework copy, for the life of the process. An app that creates middlewares
+ * dynamically (per tenant, per test) would otherwise stack them without bound; past this many,
+ * further middlewares hook their responses with own properties (a few µs slower, nothing kept).
+ */
+const MAX_PROTOTYPE_LAYERS = 4
+const prototypeLayers = new WeakMap<object, number>()
 
 function hasOwnMethods(res: ServerResponse): boolean {
   return Object.hasOwn(res, 'writeHead') || Object.hasOwn(res, 'write') || Object.hasOwn(res, 'end')

@@ -136,6 +136,24 @@ describe('sessionkit/express on responses other code shapes', () => {
     })
   })
 
+  it('many session middlewares in one process all save; past a few, responses are hooked on themselves, not by yet another layer on Express', async () => {
+    const hookedOn: boolean[] = []
+    for (let i = 0; i < 8; i++) {
+      const app = express()
+      app.use(session(createSessions()))
+      app.get('/views', (req, res) => {
+        hookedOn.push(Object.hasOwn(res, 'end'))
+        views(req, res)
+      })
+      await serve(app, (base) => countViews(base, '/views'))
+    }
+    assert.equal(hookedOn.at(-1), true, 'the last middleware hooks its own responses')
+    assert.ok(
+      hookedOn.filter((own) => !own).length <= 2 * 4,
+      `at most four middlewares share Express's prototype: ${hookedOn.join(',')}`,
+    )
+  })
+
   it('saves and sets the cookie for routes of a sub-app, also of another Express major', async () => {
     const app = express()
     app.use(session(createSessions()))
