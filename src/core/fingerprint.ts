@@ -3,6 +3,8 @@
  * per session; a request whose profile was not seen before is allowed, rejected or given a new
  * id, as `onFingerprintChange` decides (default: reject).
  */
+import { callHook } from './hooks.js'
+import type { SessionCore } from './session.js'
 import type { HookContext, RequestContext } from './types.js'
 
 /** What to do with a request whose fingerprint the session has not seen. */
@@ -54,4 +56,32 @@ export function decide(
   } catch {
     return 'reject'
   }
+}
+
+/**
+ * `fingerprint`: a loaded session seeing an unseen client profile is allowed (and the profile
+ * recorded), given a new id, or rejected (the request continues with a fresh session and
+ * `invalidId('fingerprint')`), as `onFingerprintChange` decides.
+ */
+export async function checkFingerprint(core: SessionCore, readOnly: boolean): Promise<void> {
+  const options = core.engine.fingerprint
+  if (options === null || core.base === null) return
+  const current = fingerprintOf(options, core.request)
+  if (current === null) return
+  const seen = core.copy.state.h ?? []
+  if (seen.includes(current)) return
+  const record = (): void => {
+    if (!readOnly) core.write({ t: 'field', f: 'h', v: withFingerprint(seen, current) })
+  }
+  // Sessions created before fingerprinting was turned on adopt the first profile they see.
+  if (seen.length === 0) return record()
+  callHook(core.engine.hooks, 'fingerprintChanged', core.hookContext())
+  const decision = decide(options, core.hookContext(), seen, current)
+  if (decision === 'reject') {
+    callHook(core.engine.hooks, 'invalidId', core.hookContext(), 'fingerprint')
+    core.forgetVanished()
+    return
+  }
+  if (decision === 'regenerate' && !readOnly) await core.regenerate()
+  record()
 }

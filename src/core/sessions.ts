@@ -1,38 +1,24 @@
 /**
- * `createSessions()`: options, per-request loading, and user-level operations outside requests.
+ * `createSessions()`: options, the sessions object and per-request opening; cookie resolution
+ * is in cookie-resolution.ts, the user-level operations outside requests in user-operations.ts.
  */
 
 import { emptyClientSideEngine, openClientSide } from './client-side.js'
-import { MAX_COOKIE_CANDIDATES, readCookieValues } from './cookie.js'
+import { readCookieValues } from './cookie.js'
 import { pathMatches } from './cookie-path.js'
-import {
-  type Engine,
-  type LoadedSession,
-  loadSession,
-  type RejectedId,
-  storeCall,
-} from './engine.js'
-import { ConfigError } from './errors.js'
-import { decide, fingerprintOf, withFingerprint } from './fingerprint.js'
+import { presentedIds, resolveCookie } from './cookie-resolution.js'
+import { type Engine, storeCall } from './engine.js'
+import { checkFingerprint } from './fingerprint.js'
 import { callHook, debug } from './hooks.js'
 import { storeKey } from './ids.js'
 import type { HeldLock } from './lock.js'
 import { resolveOptions } from './options.js'
 import type { SessionData } from './paths-types.js'
 import { RequestSessionImpl } from './request-session.js'
-import type { Revocations } from './revocation.js'
-import {
-  checkUserId,
-  type DeferredResponse,
-  lockSession,
-  SessionCore,
-  type SessionInit,
-} from './session.js'
+import { type DeferredResponse, lockSession, SessionCore, type SessionInit } from './session.js'
 import { createSessionView } from './session-view.js'
-import { verifyCookieValue } from './signing.js'
 import type { Store } from './store.js'
 import type {
-  InvalidIdReason,
   RequestContext,
   RequestSession,
   Session,
@@ -41,84 +27,7 @@ import type {
   TrustProxy,
   UserSessionSummary,
 } from './types.js'
-
-const HANDLE_PATTERN = /^[A-Za-z0-9_-]{43}$/
-
-type Resolution = {
-  loaded: LoadedSession | null
-  reason: InvalidIdReason | null
-  adoptId: string | null
-  /** Signed with an older key of the ring: re-sign with the newest in this response. */
-  staleSignature: boolean
-}
-
-async function resolveCookie(
-  engine: Engine,
-  request: RequestContext,
-  values: string[],
-): Promise<Resolution> {
-  const presented = presentedIds(engine, values)
-  const wellFormed = presented.ids
-  if (wellFormed.length === 0) {
-    return { loaded: null, reason: presented.reason, adoptId: null, staleSignature: false }
-  }
-  if (wellFormed.length === 1) {
-    // One candidate (the usual case): what the general path below decides, without its sets.
-    const id = wellFormed[0] as string
-    const result = await loadSession(engine, request, id)
-    if (result.ok) {
-      const staleSignature = presented.stale.has(result.id)
-      return { loaded: result, reason: null, adoptId: null, staleSignature }
-    }
-    const adoptId = !engine.strict && result.reason === 'unknown' ? id : null
-    return { loaded: null, reason: result.reason, adoptId, staleSignature: false }
-  }
-  // Duplicate cookies (BI-03): adopt only if exactly one candidate is a live session.
-  const results: Array<LoadedSession | RejectedId> = []
-  for (const id of new Set(wellFormed)) results.push(await loadSession(engine, request, id))
-  const live = results.filter((result): result is LoadedSession => result.ok)
-  if (live.length === 1) {
-    const loaded = live[0] as LoadedSession
-    return { loaded, reason: null, adoptId: null, staleSignature: presented.stale.has(loaded.id) }
-  }
-  if (live.length > 1)
-    return { loaded: null, reason: 'malformed', adoptId: null, staleSignature: false }
-  const first = results[0] as RejectedId
-  const adoptId =
-    !engine.strict && wellFormed.length === 1 && first.reason === 'unknown'
-      ? (wellFormed[0] as string)
-      : null
-  // Several candidates and none live is ambiguity, reported as malformed (BI-03).
-  const reason = results.length > 1 ? 'malformed' : first.reason
-  return { loaded: null, reason, adoptId, staleSignature: false }
-}
-
-/**
- * The ids carried by the presented cookie values (verifying signatures when `secret` is set),
- * and the reason to report when none is usable. More than MAX_COOKIE_CANDIDATES values are
- * treated as hostile without looking further.
- */
-function presentedIds(
-  engine: Engine,
-  values: readonly string[],
-): { ids: string[]; reason: InvalidIdReason; stale: Set<string> } {
-  const ids: string[] = []
-  const stale = new Set<string>()
-  let reason: InvalidIdReason = 'malformed'
-  if (values.length > MAX_COOKIE_CANDIDATES) return { ids, reason, stale }
-  for (const value of values) {
-    if (engine.signing === null) {
-      if (engine.isWellFormedId(value)) ids.push(value)
-      continue
-    }
-    const verified = verifyCookieValue(engine.signing, value, engine.isWellFormedId)
-    if (verified.ok) {
-      ids.push(verified.id)
-      if (verified.stale) stale.add(verified.id)
-    } else if (verified.reason === 'bad-signature') reason = 'bad-signature'
-  }
-  return { ids, reason, stale }
-}
+import { listUserSessions, revoke, revokeUserSessions } from './user-operations.js'
 
 function readOnlyRequest(cookieHeader: string | undefined): RequestContext {
   return {
@@ -259,85 +168,19 @@ class SessionsImpl<T extends object> implements Sessions<T> {
     return createSessionView<T>(core)
   }
 
-  #userIndex(): Required<Pick<Store, 'listByUser' | 'destroyByUser'>> {
-    const { store } = this.#engine
-    if (!store.capabilities.userIndex || !store.listByUser || !store.destroyByUser) {
-      throw new ConfigError([{ path: 'store', message: 'this store has no user index' }])
-    }
-    return {
-      listByUser: store.listByUser.bind(store),
-      destroyByUser: store.destroyByUser.bind(store),
-    }
+  listUserSessions(userId: string, options?: { current?: string }): Promise<UserSessionSummary[]> {
+    return listUserSessions(this.#engine, userId, options)
   }
 
-  async listUserSessions(
-    userId: string,
-    options?: { current?: string },
-  ): Promise<UserSessionSummary[]> {
-    const index = this.#userIndex()
-    const entries = await storeCall(this.#engine, null, 'listByUser', () =>
-      index.listByUser(userId),
-    )
-    const now = this.#engine.now()
-    return entries
-      .filter(([, record]) => record.movedTo === undefined && record.expiresAt > now)
-      .map(([handle, record]) => ({
-        handle,
-        createdAt: record.meta?.createdAt ?? null,
-        lastSeenAt: record.meta?.lastSeenAt ?? null,
-        expiresAt: record.expiresAt,
-        ip: record.meta?.ip ?? null,
-        userAgent: record.meta?.userAgent ?? null,
-        current: handle === options?.current,
-      }))
-      .sort((a, b) => (b.lastSeenAt ?? 0) - (a.lastSeenAt ?? 0))
+  revoke(handle: string): Promise<void> {
+    return revoke(this.#engine, handle)
   }
 
-  /** The cookie store's revocation store; ConfigError when it has none. */
-  #revocations(): Revocations {
-    const revocations = this.#engine.clientSide?.revocations
-    if (!revocations) {
-      throw new ConfigError([
-        {
-          path: 'store',
-          message: 'sessions in cookies can only be revoked with createCookieStore({ revocation })',
-        },
-      ])
-    }
-    return revocations
-  }
-
-  async revoke(handle: string): Promise<void> {
-    if (typeof handle !== 'string' || !HANDLE_PATTERN.test(handle)) {
-      throw new ConfigError([{ path: 'handle', message: 'is not a session handle' }])
-    }
-    if (this.#engine.clientSide !== null) {
-      const revocations = this.#revocations()
-      const now = this.#engine.now()
-      await storeCall(this.#engine, null, 'set', () => revocations.deny(handle, now, now))
-      return
-    }
-    await storeCall(this.#engine, null, 'destroy', () => this.#engine.store.destroy(handle))
-  }
-
-  async revokeUserSessions(
+  revokeUserSessions(
     userId: string,
     options?: { except?: string | readonly string[] },
   ): Promise<number> {
-    const except =
-      options?.except === undefined
-        ? []
-        : typeof options.except === 'string'
-          ? [options.except]
-          : options.except
-    if (this.#engine.clientSide !== null) {
-      checkUserId(userId)
-      const revocations = this.#revocations()
-      await storeCall(this.#engine, null, 'set', () => revocations.revokeUser(userId, except))
-      return 0
-    }
-    const index = this.#userIndex()
-    return storeCall(this.#engine, null, 'destroyByUser', () => index.destroyByUser(userId, except))
+    return revokeUserSessions(this.#engine, userId, options)
   }
 
   async gc(): Promise<number> {
@@ -392,32 +235,4 @@ async function rotateIfDue(core: SessionCore): Promise<void> {
   const issuedAt = core.copy.state.i ?? core.createdAt
   if (core.engine.now() - issuedAt >= rotate.everyMs)
     await core.regenerate({ grace: rotate.graceMs })
-}
-
-/**
- * `fingerprint`: a loaded session seeing an unseen client profile is allowed (and the profile
- * recorded), given a new id, or rejected (the request continues with a fresh session and
- * `invalidId('fingerprint')`), as `onFingerprintChange` decides.
- */
-async function checkFingerprint(core: SessionCore, readOnly: boolean): Promise<void> {
-  const options = core.engine.fingerprint
-  if (options === null || core.base === null) return
-  const current = fingerprintOf(options, core.request)
-  if (current === null) return
-  const seen = core.copy.state.h ?? []
-  if (seen.includes(current)) return
-  const record = (): void => {
-    if (!readOnly) core.write({ t: 'field', f: 'h', v: withFingerprint(seen, current) })
-  }
-  // Sessions created before fingerprinting was turned on adopt the first profile they see.
-  if (seen.length === 0) return record()
-  callHook(core.engine.hooks, 'fingerprintChanged', core.hookContext())
-  const decision = decide(options, core.hookContext(), seen, current)
-  if (decision === 'reject') {
-    callHook(core.engine.hooks, 'invalidId', core.hookContext(), 'fingerprint')
-    core.forgetVanished()
-    return
-  }
-  if (decision === 'regenerate' && !readOnly) await core.regenerate()
-  record()
 }
