@@ -50,7 +50,7 @@ export type SessionMiddleware = (
 
 // Which sessions object gave which session to a request (`sessionOf`) with which effective
 // trustProxy (`csrf()`): a list per request, newest first. Not a property of the request: each
-// property added to an Express request costs microseconds (see node-response.ts).
+// property added to an Express request costs microseconds (see response-prototype.ts).
 const opened = new WeakMap<IncomingMessage, Opened>()
 
 interface Opened {

@@ -16,17 +16,17 @@
  * (a streamed response), the socket is destroyed instead. A response closed without `end` (the
  * client went away) aborts the session: nothing is written and any lock is released.
  */
-import { ServerResponse, STATUS_CODES } from 'node:http'
+import { type ServerResponse, STATUS_CODES } from 'node:http'
 import { debuglog } from 'node:util'
 import { SessionError } from '../core/errors.js'
 import { commitIsEmpty } from '../core/request-session.js'
 import type { RequestSession, ResponsePlan } from '../core/types.js'
 import { applyPlan, clearHeaders, moveWriteHeadHeaders } from './node-headers.js'
+import { type Method, type Methods, prototypeHook } from './response-prototype.js'
 
 const debug = debuglog('sessionkit')
 
 type Callback = (error?: Error | null) => void
-type Method = (...args: unknown[]) => unknown
 
 /** One response's hook state: the methods it replaced and how far the response got. */
 class Hooked {
@@ -60,18 +60,15 @@ export interface ResponseHook {
  * find the response's state in a weak map of their own (per middleware, so two session
  * middlewares on one response stack as before).
  *
- * Every property added to a response whose prototype a framework swaps per request (Express)
- * costs ~2.5 µs plus garbage, and re-inserting a prototype layer per response as much
- * (`Object.setPrototypeOf`, measured). So on such a response the replacements go once onto the
- * framework's prototype that sits right above `ServerResponse.prototype` (Express's `response`,
- * shared by its apps and sub-apps), and pass through for responses this middleware did not hook.
- * A response that already carries own methods (another middleware wrapped them first), or that
- * has no framework prototype (plain node:http), gets them as own properties as before.
+ * On a response whose prototype a framework swaps per request (Express), the replacements go once
+ * onto that framework's prototype and pass through for responses this middleware did not hook
+ * (see response-prototype.ts). A response that already carries own methods (another middleware
+ * wrapped them first), or that has no framework prototype (plain node:http), gets them as own
+ * properties as before.
  */
 export function createResponseHook(): ResponseHook {
   const states = new WeakMap<ServerResponse, Hooked>()
   const shared = new WeakMap<ServerResponse, Hooked>()
-  const patched = new WeakMap<object, Methods>()
 
   // Finalize once; null when it failed (the response must then become an error response).
   const prepare = (res: ServerResponse, hooked: Hooked): ResponsePlan | null => {
@@ -195,32 +192,6 @@ export function createResponseHook(): ResponseHook {
     },
   }
 
-  // The replacements put on a framework prototype: `next` are the methods they replaced there.
-  const patch = (proto: Record<string, unknown>): Methods => {
-    const next = methodsOf(proto)
-    const methods: Methods = {
-      writeHead(this: ServerResponse, ...args: unknown[]) {
-        const hooked = shared.get(this)
-        return hooked === undefined
-          ? next.writeHead.apply(this, args)
-          : writeHead(this, hooked, args)
-      },
-      write(this: ServerResponse, ...args: unknown[]) {
-        const hooked = shared.get(this)
-        return hooked === undefined ? next.write.apply(this, args) : write(this, hooked, args)
-      },
-      end(this: ServerResponse, ...args: unknown[]) {
-        const hooked = shared.get(this)
-        return hooked === undefined ? next.end.apply(this, args) : end(this, hooked, args)
-      },
-    }
-    proto.writeHead = methods.writeHead
-    proto.write = methods.write
-    proto.end = methods.end
-    patched.set(proto, next)
-    return next
-  }
-
   // The client went away, or the app never answered: end the request without persisting.
   const onClose = function (this: ServerResponse): void {
     const hooked = states.get(this) ?? shared.get(this)
@@ -233,18 +204,8 @@ export function createResponseHook(): ResponseHook {
   }
 
   // This middleware's replacements on the framework prototype of `res`, or null when `res` must
-  // be hooked with own properties: no framework prototype, methods already wrapped on `res`, or
-  // a prototype already carrying MAX_PROTOTYPE_LAYERS other middlewares' replacements.
-  const sharedMethods = (res: ServerResponse): Methods | null => {
-    const proto = frameworkPrototype(res)
-    if (proto === null || hasOwnMethods(res)) return null
-    const next = patched.get(proto)
-    if (next !== undefined) return next
-    const layers = prototypeLayers.get(proto) ?? 0
-    if (layers >= MAX_PROTOTYPE_LAYERS) return null
-    prototypeLayers.set(proto, layers + 1)
-    return patch(proto)
-  }
+  // be hooked with own properties.
+  const sharedMethods = prototypeHook(shared, { writeHead, write, end })
 
   return {
     hook(res, rs) {
@@ -272,46 +233,6 @@ export function createResponseHook(): ResponseHook {
       return next === null ? null : (rs) => hookShared(res, rs, next)
     },
   }
-}
-
-/**
- * Each session middleware that hooks a framework prototype adds one pass-through layer to every
- * response of that framework copy, for the life of the process. An app that creates middlewares
- * dynamically (per tenant, per test) would otherwise stack them without bound; past this many,
- * further middlewares hook their responses with own properties (a few µs slower, nothing kept).
- */
-const MAX_PROTOTYPE_LAYERS = 4
-const prototypeLayers = new WeakMap<object, number>()
-
-function hasOwnMethods(res: ServerResponse): boolean {
-  return Object.hasOwn(res, 'writeHead') || Object.hasOwn(res, 'write') || Object.hasOwn(res, 'end')
-}
-
-interface Methods {
-  writeHead: Method
-  write: Method
-  end: Method
-}
-
-function methodsOf(target: object): Methods {
-  const methods = target as unknown as Methods
-  return { writeHead: methods.writeHead, write: methods.write, end: methods.end }
-}
-
-/**
- * The prototype right above `ServerResponse.prototype` in the chain of a response whose
- * prototype a framework replaced (Express's `response`, an ancestor of every app's); null for a
- * plain node:http response.
- */
-function frameworkPrototype(res: ServerResponse): Record<string, unknown> | null {
-  let proto = Object.getPrototypeOf(res) as object | null
-  if (proto === ServerResponse.prototype) return null
-  while (proto !== null) {
-    const parent = Object.getPrototypeOf(proto) as object | null
-    if (parent === ServerResponse.prototype) return proto as Record<string, unknown>
-    proto = parent
-  }
-  return null
 }
 
 // Nothing will be persisted: let the core release what it holds (a lock in 'lock' mode).
