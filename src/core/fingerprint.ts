@@ -5,6 +5,7 @@
  */
 import { callHook } from './hooks.js'
 import type { SessionCore } from './session.js'
+import { regenerate } from './session-lifecycle.js'
 import type { HookContext, RequestContext } from './types.js'
 
 /** What to do with a request whose fingerprint the session has not seen. */
@@ -82,6 +83,6 @@ export async function checkFingerprint(core: SessionCore, readOnly: boolean): Pr
     core.forgetVanished()
     return
   }
-  if (decision === 'regenerate' && !readOnly) await core.regenerate()
+  if (decision === 'regenerate' && !readOnly) await regenerate(core)
   record()
 }

@@ -17,6 +17,7 @@ import { openMove } from './moved.js'
 import type { SessionData } from './paths-types.js'
 import { isSecureRequest } from './proxy.js'
 import type { SessionCore } from './session.js'
+import { buildRecord, collectPendingChanges } from './session-record.js'
 import { signCookieValue } from './signing.js'
 import type { SessionState } from './state.js'
 import type { SessionRecord } from './store.js'
@@ -155,12 +156,12 @@ function rememberedMaxAge(core: SessionCore, now: number): number | undefined {
 
 function preparePending(core: SessionCore, now: number): Pending {
   if (core.id === null || core.createdAt === null) return null
-  core.collectPendingChanges()
+  collectPendingChanges(core)
   if (core.changes.length > 0 || core.forceWrite) {
     const version = core.base === null ? 1 : core.base.version + 1
     return {
       kind: 'write',
-      record: core.buildRecord(core.copy, version, core.createdAt, now, core.key as string),
+      record: buildRecord(core, core.copy, version, core.createdAt, now, core.key as string),
     }
   }
   const base = core.base
@@ -252,7 +253,8 @@ async function write(core: SessionCore, first: SessionRecord): Promise<void> {
     }
     if (lastWriteWins) {
       const createdAt = fresh.record.meta?.createdAt ?? (core.createdAt as number)
-      record = core.buildRecord(
+      record = buildRecord(
+        core,
         core.copy,
         fresh.record.version + 1,
         createdAt,
@@ -272,7 +274,8 @@ async function write(core: SessionCore, first: SessionRecord): Promise<void> {
     replayChanges(copy, core.changes)
     core.copy = copy
     const createdAt = fresh.record.meta?.createdAt ?? (core.createdAt as number)
-    record = core.buildRecord(
+    record = buildRecord(
+      core,
       copy,
       fresh.record.version + 1,
       createdAt,

@@ -7,7 +7,25 @@
 import type { SessionData } from './paths-types.js'
 import { saveNow } from './request-session.js'
 import type { ScopeApi } from './scope-api.js'
-import { lockSession, type SessionCore } from './session.js'
+import type { SessionCore } from './session.js'
+import {
+  bindUser,
+  csrfToken,
+  regenerateCsrf,
+  remember,
+  sessionMeta,
+  setPreviousUrl,
+  verifyCsrf,
+} from './session-fields.js'
+import {
+  destroy,
+  discard,
+  invalidate,
+  lockSession,
+  login,
+  regenerate,
+  reload,
+} from './session-lifecycle.js'
 import type {
   Duration,
   FlashOptions,
@@ -107,13 +125,13 @@ class SessionView extends ScopeView {
     return this.#core.base === null
   }
   get meta(): SessionMeta {
-    return this.#core.meta()
+    return sessionMeta(this.#core)
   }
   get previousUrl(): string | undefined {
     return this.#core.copy.state.p
   }
   setPreviousUrl(url: string): void {
-    this.#core.setPreviousUrl(url)
+    setPreviousUrl(this.#core, url)
   }
   segment(name: string): SegmentView {
     const api = this.#core.segment(name)
@@ -132,22 +150,22 @@ class SessionView extends ScopeView {
     for (const flash of this.#core.allFlashScopes()) flash.clear()
   }
   regenerate(options?: RegenerateOptions): Promise<void> {
-    return this.#core.regenerate(options)
+    return regenerate(this.#core, options)
   }
   login(userId: string): Promise<void> {
-    return this.#core.login(userId)
+    return login(this.#core, userId)
   }
   logout(): Promise<void> {
-    return this.#core.destroy()
+    return destroy(this.#core)
   }
   invalidate(): Promise<void> {
-    return this.#core.invalidate()
+    return invalidate(this.#core)
   }
   destroy(): Promise<void> {
-    return this.#core.destroy()
+    return destroy(this.#core)
   }
   reload(): Promise<void> {
-    return this.#core.reload()
+    return reload(this.#core)
   }
   save(): Promise<void> {
     return saveNow(this.#core)
@@ -156,22 +174,22 @@ class SessionView extends ScopeView {
     this.#core.touch()
   }
   bindUser(userId: string): void {
-    this.#core.bindUser(userId)
+    bindUser(this.#core, userId)
   }
   remember(duration: Duration | false): void {
-    this.#core.remember(duration)
+    remember(this.#core, duration)
   }
   discard(): void {
-    this.#core.discard()
+    discard(this.#core)
   }
   csrfToken(): string {
-    return this.#core.csrfToken()
+    return csrfToken(this.#core)
   }
   verifyCsrf(candidate: unknown): boolean {
-    return this.#core.verifyCsrf(candidate)
+    return verifyCsrf(this.#core, candidate)
   }
   regenerateCsrf(): void {
-    this.#core.regenerateCsrf()
+    regenerateCsrf(this.#core)
   }
   lock(): Promise<void> {
     return lockSession(this.#core)

@@ -15,7 +15,9 @@ import type { HeldLock } from './lock.js'
 import { resolveOptions } from './options.js'
 import type { SessionData } from './paths-types.js'
 import { RequestSessionImpl } from './request-session.js'
-import { type DeferredResponse, lockSession, SessionCore, type SessionInit } from './session.js'
+import { SessionCore } from './session.js'
+import { lockSession, regenerate } from './session-lifecycle.js'
+import type { DeferredResponse, SessionInit } from './session-types.js'
 import { createSessionView } from './session-view.js'
 import type { Store } from './store.js'
 import type {
@@ -234,5 +236,5 @@ async function rotateIfDue(core: SessionCore): Promise<void> {
   if (rotate === null || core.base === null || core.createdAt === null) return
   const issuedAt = core.copy.state.i ?? core.createdAt
   if (core.engine.now() - issuedAt >= rotate.everyMs)
-    await core.regenerate({ grace: rotate.graceMs })
+    await regenerate(core, { grace: rotate.graceMs })
 }

@@ -6,7 +6,7 @@
 import { type Engine, storeCall } from './engine.js'
 import { ConfigError } from './errors.js'
 import type { Revocations } from './revocation.js'
-import { checkUserId } from './session.js'
+import { checkUserId } from './session-checks.js'
 import type { Store } from './store.js'
 import type { UserSessionSummary } from './types.js'
 
