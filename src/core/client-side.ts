@@ -81,35 +81,32 @@ export async function openClientSide(
 ): Promise<ClientSideOpening> {
   const name = engine.cookie.name
   const read = readChunks(request.cookieHeader, name, side.maxChunks)
-  const opening = (jar: CookieJar, reason: InvalidIdReason | null): ClientSideOpening => ({
-    engine: withStore(engine, jar),
+  const fresh = (reason: InvalidIdReason | null): ClientSideOpening => ({
+    engine: emptyClientSideEngine(engine, side),
     loaded: null,
     reason,
     hadCookie: read.kind !== 'none',
   })
-  const empty = (): CookieJar => new CookieJar(engine.now, side.revocations, null)
-  if (read.kind === 'none') {
-    return {
-      engine: emptyClientSideEngine(engine, side),
-      loaded: null,
-      reason: null,
-      hadCookie: false,
-    }
-  }
-  if (read.kind === 'malformed') return opening(empty(), 'malformed')
+  if (read.kind === 'none') return fresh(null)
+  if (read.kind === 'malformed') return fresh('malformed')
   // A JSON-escaped record can be up to 6× its envelope; anything larger is not ours.
   const opened = openSession(side.ring, name, read.value, 6 * engine.maxSize + 1024)
   if (opened === null || !plausible(engine, opened.id, opened.record)) {
-    return opening(empty(), 'undecryptable')
+    return fresh('undecryptable')
   }
-  if (!(opened.record.expiresAt > engine.now())) return opening(empty(), 'expired')
+  if (!(opened.record.expiresAt > engine.now())) return fresh('expired')
   const key = storeKey(opened.id)
   const jar = new CookieJar(engine.now, side.revocations, {
     key,
     record: opened.record,
     stamp: opened.stamp,
   })
-  const result = opening(jar, null)
+  const result: ClientSideOpening = {
+    engine: withStore(engine, jar),
+    loaded: null,
+    reason: null,
+    hadCookie: true,
+  }
   const loaded = await loadSession(result.engine, request, opened.id)
   if (!loaded.ok) return { ...result, reason: loaded.reason }
   if (side.revocations !== null) {
@@ -127,7 +124,10 @@ export async function openClientSide(
   return { ...result, loaded }
 }
 
-/** The request engine of a request without a session cookie: an empty jar as its store. */
+/**
+ * The request engine when no session comes from the cookies (there are none, or they were
+ * refused): an empty jar as its store.
+ */
 export function emptyClientSideEngine(engine: Engine, side: ClientSideEngine): Engine {
   return withStore(engine, new CookieJar(engine.now, side.revocations, null))
 }
@@ -210,9 +210,9 @@ function recordToSend(
 ): SessionRecord | null {
   const key = core.key as string
   if (prepared?.kind === 'write') return prepared.record
-  const current = jar.recordToSend(key, true)
-  if (current === null) return null
   if (prepared?.kind === 'touch') {
+    const current = jar.recordToSend(key, true)
+    if (current === null) return null
     return {
       ...current,
       expiresAt: prepared.expiresAt,

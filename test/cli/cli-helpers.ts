@@ -54,17 +54,7 @@ export function jsonOf<T>(result: CliResult): T {
 }
 
 /** `list --json` entries. */
-export interface Summary {
-  handle: string
-  userId: string | null
-  createdAt: number | null
-  lastSeenAt: number | null
-  expiresAt: number
-  ip: string | null
-  userAgent: string | null
-  moved: boolean
-  size: number
-}
+export type { SessionSummary as Summary } from '../../src/cli/summary.js'
 
 /** Sessions seeded by {@link seedUsers}. */
 export interface SeededUsers {
