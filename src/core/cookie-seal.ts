@@ -10,9 +10,10 @@
  * cookies on every write, and random 96-bit GCM nonces under one key are only safe for about 2³²
  * messages. The first plaintext byte says whether the rest is deflated; it is authenticated too.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import type { KeyRing, RingKey } from './keys.js'
+import { randomBytesPooled } from './random.js'
 import type { SessionRecord } from './store.js'
 
 /** A session as the cookie carries it. */
@@ -80,7 +81,7 @@ export function sealSession(ring: KeyRing, cookieName: string, session: SealedSe
     }
   }
   const key = ring[0] as RingKey
-  const header = randomBytes(HEADER_BYTES)
+  const header = randomBytesPooled(HEADER_BYTES)
   const cipher = createCipheriv(
     'aes-256-gcm',
     messageKey(key, header.subarray(0, SALT_BYTES)),

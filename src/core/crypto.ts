@@ -5,7 +5,8 @@
  * a key derived (HKDF-SHA-256) from the OLD id, with the old store key as associated data. A client
  * holding the old cookie can follow the move; the store alone (which only knows keys) cannot.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto'
+import { randomBytesPooled } from './random.js'
 
 const MOVED_INFO = Buffer.from('sessionkit/v1/moved-to')
 const NONCE_BYTES = 12
@@ -26,7 +27,7 @@ export function movedKey(oldId: string): Buffer {
 
 /** Seal `text` so that only a holder of `oldId` can read it; bound to `associatedData`. */
 export function sealWithId(oldId: string, associatedData: string, text: string): string {
-  const nonce = randomBytes(NONCE_BYTES)
+  const nonce = randomBytesPooled(NONCE_BYTES)
   const cipher = createCipheriv('aes-256-gcm', movedKey(oldId), nonce)
   cipher.setAAD(Buffer.from(associatedData))
   const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()])

@@ -4,7 +4,8 @@
  * (constant length, different on every render: BREACH-safe). Verification unmasks and compares
  * in constant time, checking length and alphabet first; garbage never throws.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
+import { randomBase64url, randomBytesPooled } from './random.js'
 
 const SECRET_BYTES = 32
 /** Length of a masked token in characters: base64url of 64 bytes. */
@@ -14,7 +15,7 @@ const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/
 
 /** A new CSRF secret (base64url of 32 CSPRNG bytes). */
 export function generateCsrfSecret(): string {
-  return randomBytes(SECRET_BYTES).toString('base64url')
+  return randomBase64url(SECRET_BYTES)
 }
 
 /** True for a string shaped like a stored secret. */
@@ -25,7 +26,7 @@ export function isCsrfSecret(value: unknown): value is string {
 /** A freshly masked token for `secret`. */
 export function maskCsrfToken(secret: string): string {
   const secretBytes = Buffer.from(secret, 'base64url')
-  const mask = randomBytes(SECRET_BYTES)
+  const mask = randomBytesPooled(SECRET_BYTES)
   const out = Buffer.allocUnsafe(SECRET_BYTES * 2)
   mask.copy(out, 0)
   for (let i = 0; i < SECRET_BYTES; i++)

@@ -2,7 +2,8 @@
  * Session ids and store keys. An id is 32 CSPRNG bytes in base64url (43 characters); the store
  * only ever sees its key, base64url(SHA-256(id)), so a leaked store dump cannot be replayed.
  */
-import { hash, randomBytes } from 'node:crypto'
+import { hash } from 'node:crypto'
+import { randomBase64url } from './random.js'
 
 /** Length of a default id: 32 bytes in unpadded base64url. */
 export const DEFAULT_ID_LENGTH = 43
@@ -14,7 +15,7 @@ const DEFAULT_ID_PATTERN = /^[A-Za-z0-9_-]{43}$/
 
 /** A fresh id: 32 bytes from the CSPRNG, base64url. Throws if the CSPRNG fails (never falls back). */
 export function generateId(): string {
-  return randomBytes(32).toString('base64url')
+  return randomBase64url(32)
 }
 
 /** True for a string shaped like a default id (exact length and alphabet). */

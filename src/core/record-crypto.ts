@@ -10,8 +10,9 @@
  * site writes within a key's lifetime. Records sealed by earlier versions directly under the
  * ring key (`<key id>.<…>`) still open.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto'
 import type { KeyRing, RingKey } from './keys.js'
+import { randomBytesPooled } from './random.js'
 
 const SALT_BYTES = 16
 const NONCE_BYTES = 12
@@ -49,7 +50,7 @@ export function sealPayload(
   text: string,
 ): string {
   const key = ring[0] as RingKey
-  const header = randomBytes(SALT_BYTES + NONCE_BYTES)
+  const header = randomBytesPooled(SALT_BYTES + NONCE_BYTES)
   const cipher = createCipheriv(
     'aes-256-gcm',
     recordKey(key, header.subarray(0, SALT_BYTES)),

@@ -4,8 +4,8 @@
  * (a session already on the request, a disconnected store, a cookie path that does not match,
  * a missing secret), in express-session's order.
  */
-import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { randomBase64url } from '../../core/random.js'
 import { Cookie } from './cookie.js'
 import { MemoryStore } from './memory.js'
 import { checkOptions, type SessionOptions, type Settings } from './options.js'
@@ -26,7 +26,7 @@ const MEMORY_WARNING =
 
 /** express-session's default id: 24 CSPRNG bytes, base64url (uid-safe's `sync(24)`). */
 function generateSessionId(): string {
-  return randomBytes(24).toString('base64url')
+  return randomBase64url(24)
 }
 
 /**
