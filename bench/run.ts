@@ -97,6 +97,14 @@ const results: CaseResults[] = cases.map((c) => ({ case: c, rounds: [] }))
 const build = values.source ? undefined : await buildSessionkit()
 if (build !== undefined) log(`sessionkit compiled into ${build}`)
 const redis = cases.some((c) => c.store === 'redis') ? await startRedis() : undefined
+// Interrupted (Ctrl-C, kill): stop redis-server by pid too. Server children exit by themselves
+// when their IPC channel to this process closes.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping`)
+    void Promise.resolve(redis?.stop()).finally(() => process.exit(130))
+  })
+}
 const started = Date.now()
 try {
   for (let round = 1; round <= rounds; round++) {
