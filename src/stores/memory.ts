@@ -21,6 +21,7 @@ import {
   packedUserId,
   packedVersion,
   packRecord,
+  touchPacked,
   unpackRecord,
 } from './packed-record.js'
 import { assertLimit, assertRecord } from './record-check.js'
@@ -115,11 +116,8 @@ class MemoryStore implements Store {
   async touch(key: string, expiresAt: number, lastSeenAt: number): Promise<void> {
     const current = this.#live(key, this.#now())
     if (current === undefined) return
-    const record = unpackRecord(current)
-    record.expiresAt = expiresAt
-    if (record.meta !== undefined) record.meta.lastSeenAt = lastSeenAt
     this.#records.delete(key)
-    this.#records.set(key, packRecord(record))
+    this.#records.set(key, touchPacked(current, expiresAt, lastSeenAt))
     this.#schedule(key, expiresAt, current)
   }
 

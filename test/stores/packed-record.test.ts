@@ -8,6 +8,7 @@ import {
   packedVersion,
   packNumber,
   packRecord,
+  touchPacked,
   unpackRecord,
 } from '../../src/stores/packed-record.js'
 import { isCoreMeta, parseMeta } from '../../src/stores/record-check.js'
@@ -85,6 +86,19 @@ describe('packed records (memory store)', () => {
     )
   })
 
+  it('touchPacked sets expiresAt and meta.lastSeenAt and keeps every other field', () => {
+    fc.assert(
+      fc.property(record, anyNumber, fc.oneof(anyNumber, fc.constant(Number.NaN)), (r, e, seen) => {
+        const touched = unpackRecord(touchPacked(packRecord(r), e, seen))
+        const want = expected(r)
+        want.expiresAt = e
+        if (want.meta !== undefined) want.meta.lastSeenAt = seen
+        assert.deepStrictEqual(touched, expected(want))
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
   it('round-trips unicode strings, empty strings and big or odd numbers field by field', () => {
     const r: SessionRecord = {
       data: 'sk1:json:{"u":"😀 ünï"}\u0000',
@@ -98,7 +112,7 @@ describe('packed records (memory store)', () => {
   })
 
   it('drops undefined metadata fields and metadata that is not an object after JSON', () => {
-    const meta = { createdAt: 1, lastSeenAt: 2, ip: undefined } as RecordMeta
+    const meta = { createdAt: 1, lastSeenAt: 2, ip: undefined } as unknown as RecordMeta
     assert.deepStrictEqual(
       unpackRecord(packRecord({ data: 'd', version: 1, expiresAt: 3, meta })),
       {
