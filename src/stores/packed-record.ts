@@ -56,6 +56,17 @@ export function packRecord(record: SessionRecord): string {
     pushNumber(createdAt)
     pushNumber(lastSeenAt)
   }
+  // join builds one flat string; `+` would keep a rope of the parts alive in the map.
+  if (
+    userId === undefined &&
+    movedTo === undefined &&
+    ip === undefined &&
+    userAgent === undefined &&
+    metaJson === undefined
+  ) {
+    header[0] = flags
+    return [header.toString('latin1', 0, length), data].join('')
+  }
   const strings = [userId, movedTo, ip, userAgent, metaJson]
   const parts = ['']
   for (let i = 0; i < strings.length; i++) {
@@ -68,7 +79,6 @@ export function packRecord(record: SessionRecord): string {
   header[0] = flags
   parts[0] = header.toString('latin1', 0, length)
   parts.push(data)
-  // join builds one flat string; `+` would keep a rope of the parts alive in the map.
   return parts.join('')
 }
 
@@ -169,24 +179,25 @@ export function packNumber(value: number): string {
 }
 
 function pushNumber(value: number): void {
-  if (Number.isSafeInteger(value) && value >= 0 && !Object.is(value, -0)) {
-    let count = 0
-    for (let top = value; top >= 1; top = Math.floor(top / 256)) count++
-    header[length] = count
-    // Base-256 digits, most significant first; `%` on doubles this large is far slower.
-    let rest = value
-    for (let i = length + count; i > length; i--) {
-      const quotient = Math.floor(rest / 256)
-      header[i] = rest - quotient * 256
-      rest = quotient
-    }
-    length += count + 1
+  if (Number.isSafeInteger(value) && value >= 0 && (value !== 0 || 1 / value > 0)) {
+    // Two 32-bit halves: integer shifts instead of a division per digit.
+    const high = Math.floor(value / 0x1_0000_0000)
+    const low = value >>> 0
+    const count = high === 0 ? byteCount(low) : 4 + byteCount(high)
+    header[length++] = count
+    for (let i = count - 1; i >= 4; i--) header[length++] = (high >>> ((i - 4) * 8)) & 255
+    for (let i = Math.min(count, 4) - 1; i >= 0; i--) header[length++] = (low >>> (i * 8)) & 255
     return
   }
   const text = Object.is(value, -0) ? '-0' : String(value)
   header[length++] = TEXT_NUMBER
   header[length++] = text.length
   for (let i = 0; i < text.length; i++) header[length++] = text.charCodeAt(i)
+}
+
+/** Bytes needed for a 32-bit unsigned integer (0 for 0). */
+function byteCount(value: number): number {
+  return value === 0 ? 0 : 4 - (Math.clz32(value) >>> 3)
 }
 
 function take(packed: string, length: number): string {
