@@ -91,9 +91,12 @@ function isDataObject(value: unknown): value is DataObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+// Empty `f`, `x` (and `s`) are left out when encoding; records written with them still load.
 function decodeScope(value: unknown): ScopeState | null {
   if (!isDataObject(value)) return null
-  const { d, f, x } = value
+  const { d } = value
+  const f = value.f === undefined ? emptyObject() : value.f
+  const x = value.x === undefined ? emptyObject() : value.x
   if (!isDataObject(d) || !isDataObject(f) || !isDataObject(x)) return null
   for (const key of Object.keys(x)) {
     if (typeof x[key] !== 'number' || !Number.isFinite(x[key])) return null
@@ -116,10 +119,11 @@ const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Num
 export function decodeState(value: unknown): SessionState | null {
   if (!isDataObject(value) || value.v !== 1) return null
   const root = decodeScope(value.r)
-  if (!root || !isDataObject(value.s)) return null
+  const s = value.s === undefined ? emptyObject() : value.s
+  if (!root || !isDataObject(s)) return null
   const segments = Object.create(null) as Record<string, ScopeState>
-  for (const name of Object.keys(value.s)) {
-    const scope = decodeScope(value.s[name])
+  for (const name of Object.keys(s)) {
+    const scope = decodeScope(s[name])
     if (!scope) return null
     segments[name] = scope
   }
@@ -141,9 +145,27 @@ function isStringList(value: unknown): value is string[] {
   )
 }
 
-/** The state as a plain JSON-ready object, leaving out unset fields and empty segments. */
+function isEmpty(object: object): boolean {
+  for (const _ in object) return false
+  return true
+}
+
+/** The scope as encoded: empty flash and expiry tables left out (every record is smaller). */
+function scopeForEncoding(scope: ScopeState): ScopeState | { d: DataObject } {
+  if (isEmpty(scope.f) && isEmpty(scope.x)) return { d: scope.d }
+  return scope
+}
+
+/** The state as a plain JSON-ready object, leaving out unset fields and empty tables. */
 export function stateForEncoding(state: SessionState): Record<string, unknown> {
-  const out: Record<string, unknown> = { v: 1, r: state.r, s: state.s }
+  const out: Record<string, unknown> = { v: 1, r: scopeForEncoding(state.r) }
+  if (!isEmpty(state.s)) {
+    const segments = Object.create(null) as Record<string, unknown>
+    for (const name of Object.keys(state.s)) {
+      segments[name] = scopeForEncoding(state.s[name] as ScopeState)
+    }
+    out.s = segments
+  }
   if (state.k !== undefined) out.k = state.k
   if (state.a !== undefined) out.a = state.a
   if (state.m !== undefined) out.m = state.m

@@ -1,145 +1,173 @@
 /**
- * Expiry bookkeeping for stores that keep records in process memory: a binary min-heap of
- * deadlines with lazy deletion, so collecting expired records costs O(expired · log n) rather
- * than a walk over every record.
+ * Expiry bookkeeping for stores that keep records in process memory, without an object per
+ * record: keys are filed in time buckets (an array of keys per bucket, a min-heap of bucket
+ * numbers), so collecting expired records costs O(expired + re-filed), not a walk over every
+ * record.
  */
-
-/** The queue's bookkeeping on an item; start an item with `gen: 0`. */
-export interface Expiring {
-  expiresAt: number
-  /** Generation of the item's current heap node (0: none yet). */
-  gen: number
-  /** When that node falls due; never later than `expiresAt`. */
-  dueAt: number
-}
 
 /**
- * Schedules the items of a map by `expiresAt`. Each item has one current heap node; moving its
- * expiry later re-arms lazily when the node falls due, moving it earlier pushes a new node and
- * supersedes the old one, which is skipped when popped.
+ * Files keys by expiry, lazily. A key is filed again only when its expiry moves to an earlier
+ * bucket; when a bucket falls due, each of its keys is looked up and removed if expired,
+ * re-filed if its expiry moved later, and dropped if gone or filed twice.
  */
-export class ExpiryQueue<T extends Expiring> {
-  readonly #heap = new ExpiryHeap()
-  readonly #items: ReadonlyMap<string, T>
-  #gen = 0
+export class ExpiryQueue {
+  readonly #width: number
+  readonly #expiresAt: (key: string) => number | undefined
+  readonly #buckets = new Map<number, string[]>()
+  readonly #heap: number[] = []
+  /** Keys filed, stale filings (of removed or re-filed keys) included. */
+  #filed = 0
+  // The bucket that holds the present moment is swept in place; until the earliest expiry
+  // among its remaining keys, sweeping it again would find nothing.
+  #current = Number.NaN
+  #currentNext = Number.POSITIVE_INFINITY
 
-  constructor(items: ReadonlyMap<string, T>) {
-    this.#items = items
+  /**
+   * @param expiresAt a key's current expiry, or undefined once it is gone.
+   * @param width bucket width in ms.
+   */
+  constructor(expiresAt: (key: string) => number | undefined, width = 1000) {
+    this.#expiresAt = expiresAt
+    this.#width = width
   }
 
-  /** Call after `item` (stored under `key`) was added or its `expiresAt` changed. */
-  schedule(key: string, item: T): void {
-    if (item.gen !== 0 && item.dueAt <= item.expiresAt) return
-    item.gen = ++this.#gen
-    item.dueAt = item.expiresAt
-    this.#heap.push(item.expiresAt, key, item.gen)
-    // Superseded nodes pile up under churn; rebuild when they outnumber the items.
-    if (this.#heap.size > 2 * this.#items.size + 1024) {
-      const nodes: ExpiryNode[] = []
-      for (const [k, it] of this.#items) {
-        it.dueAt = it.expiresAt
-        nodes.push({ at: it.expiresAt, key: k, gen: it.gen })
-      }
-      this.#heap.rebuild(nodes)
+  /** Keys filed, stale filings included; rebuild when it far exceeds the live count. */
+  get filed(): number {
+    return this.#filed
+  }
+
+  /** Call after `key` was added (`previous` undefined) or its expiry changed from `previous`. */
+  schedule(key: string, expiresAt: number, previous: number | undefined): void {
+    const bucket = this.#bucketOf(expiresAt)
+    if (previous === undefined || bucket < this.#bucketOf(previous)) {
+      this.#file(key, bucket, expiresAt)
+    } else if (bucket === this.#current && expiresAt < this.#currentNext) {
+      this.#currentNext = expiresAt
     }
   }
 
-  /** Pop the nodes due by `now`, calling `remove` for each item expired; returns how many. */
+  /** Pop the keys due by `now`, calling `remove` for each key expired; returns how many. */
   collect(now: number, remove: (key: string) => void): number {
-    const heap = this.#heap
+    const last = this.#bucketOf(now)
     let count = 0
-    for (let top = heap.peek(); top !== undefined && top.at <= now; top = heap.peek()) {
-      heap.pop()
-      const item = this.#items.get(top.key)
-      if (item === undefined || item.gen !== top.gen) continue
-      if (item.expiresAt <= now) {
-        remove(top.key)
-        count++
-      } else {
-        item.dueAt = item.expiresAt
-        heap.push(item.expiresAt, top.key, item.gen)
+    for (
+      let bucket = this.#heap[0];
+      bucket !== undefined && bucket <= last;
+      bucket = this.#heap[0]
+    ) {
+      const keys = this.#buckets.get(bucket) as string[]
+      if (bucket === last) {
+        count += this.#sweepCurrent(bucket, keys, now, remove)
+        break
+      }
+      this.#drop(bucket, keys)
+      for (const key of keys) {
+        const expiresAt = this.#expiresAt(key)
+        if (expiresAt === undefined) continue
+        if (expiresAt <= now) {
+          remove(key)
+          count++
+        } else {
+          this.#file(key, this.#bucketOf(expiresAt), expiresAt)
+        }
       }
     }
     return count
   }
-}
 
-/** One deadline: `key` is due at `at`; `gen` tells a current node from a superseded one. */
-interface ExpiryNode {
-  at: number
-  key: string
-  gen: number
-}
-
-/** Min-heap ordered by `at`. Superseded nodes are not removed; their owner skips them. */
-class ExpiryHeap {
-  #nodes: ExpiryNode[] = []
-
-  /** Number of nodes, superseded ones included. */
-  get size(): number {
-    return this.#nodes.length
+  /** Forget every filing and file `entries` afresh (drops stale filings). */
+  rebuild(entries: Iterable<readonly [string, number]>): void {
+    this.#buckets.clear()
+    this.#heap.length = 0
+    this.#filed = 0
+    this.#current = Number.NaN
+    this.#currentNext = Number.POSITIVE_INFINITY
+    for (const [key, expiresAt] of entries) this.#file(key, this.#bucketOf(expiresAt), expiresAt)
   }
 
-  /** The earliest deadline, or undefined when empty. */
-  peek(): ExpiryNode | undefined {
-    return this.#nodes[0]
+  #bucketOf(at: number): number {
+    return Math.floor(at / this.#width)
   }
 
-  push(at: number, key: string, gen: number): void {
-    const nodes = this.#nodes
-    nodes.push({ at, key, gen })
-    this.#up(nodes.length - 1)
-  }
-
-  /** Remove and return the earliest deadline. */
-  pop(): ExpiryNode | undefined {
-    const nodes = this.#nodes
-    const top = nodes[0]
-    const last = nodes.pop()
-    if (top !== undefined && last !== undefined && nodes.length > 0) {
-      nodes[0] = last
-      this.#down(0)
+  #file(key: string, bucket: number, expiresAt: number): void {
+    let keys = this.#buckets.get(bucket)
+    if (keys === undefined) {
+      keys = []
+      this.#buckets.set(bucket, keys)
+      heapPush(this.#heap, bucket)
     }
-    return top
+    keys.push(key)
+    this.#filed++
+    if (bucket === this.#current && expiresAt < this.#currentNext) this.#currentNext = expiresAt
   }
 
-  /** Replace every node at once (O(n) heapify), dropping superseded ones. */
-  rebuild(nodes: ExpiryNode[]): void {
-    this.#nodes = nodes
-    for (let i = (nodes.length >> 1) - 1; i >= 0; i--) this.#down(i)
+  #drop(bucket: number, keys: string[]): void {
+    heapPop(this.#heap)
+    this.#buckets.delete(bucket)
+    this.#filed -= keys.length
+    if (bucket === this.#current) this.#current = Number.NaN
   }
 
-  #up(index: number): void {
-    const nodes = this.#nodes
-    const node = nodes[index] as ExpiryNode
-    let i = index
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      const p = nodes[parent] as ExpiryNode
-      if (p.at <= node.at) break
-      nodes[i] = p
-      i = parent
-    }
-    nodes[i] = node
-  }
-
-  #down(index: number): void {
-    const nodes = this.#nodes
-    const n = nodes.length
-    const node = nodes[index] as ExpiryNode
-    let i = index
-    for (;;) {
-      let child = 2 * i + 1
-      if (child >= n) break
-      const right = child + 1
-      if (right < n && (nodes[right] as ExpiryNode).at < (nodes[child] as ExpiryNode).at) {
-        child = right
+  /** Remove the expired keys of the bucket holding `now`, keeping the rest in it. */
+  #sweepCurrent(bucket: number, keys: string[], now: number, remove: (key: string) => void) {
+    if (bucket === this.#current && now < this.#currentNext) return 0
+    let count = 0
+    let kept = 0
+    let next = Number.POSITIVE_INFINITY
+    const seen = new Set<string>()
+    for (const key of keys) {
+      const expiresAt = this.#expiresAt(key)
+      if (expiresAt === undefined || seen.has(key)) continue
+      if (expiresAt <= now) {
+        remove(key)
+        count++
+      } else if (this.#bucketOf(expiresAt) > bucket) {
+        seen.add(key)
+        this.#file(key, this.#bucketOf(expiresAt), expiresAt)
+      } else {
+        seen.add(key)
+        keys[kept++] = key
+        if (expiresAt < next) next = expiresAt
       }
-      const c = nodes[child] as ExpiryNode
-      if (c.at >= node.at) break
-      nodes[i] = c
-      i = child
     }
-    nodes[i] = node
+    this.#filed -= keys.length - kept
+    keys.length = kept
+    if (kept === 0) {
+      this.#drop(bucket, keys)
+      return count
+    }
+    this.#current = bucket
+    this.#currentNext = next
+    return count
   }
+}
+
+function heapPush(heap: number[], value: number): void {
+  let i = heap.length
+  heap.push(value)
+  while (i > 0) {
+    const parent = (i - 1) >> 1
+    const p = heap[parent] as number
+    if (p <= value) break
+    heap[i] = p
+    i = parent
+  }
+  heap[i] = value
+}
+
+function heapPop(heap: number[]): void {
+  const last = heap.pop() as number
+  const n = heap.length
+  if (n === 0) return
+  let i = 0
+  for (;;) {
+    let child = 2 * i + 1
+    if (child >= n) break
+    if (child + 1 < n && (heap[child + 1] as number) < (heap[child] as number)) child++
+    const c = heap[child] as number
+    if (c >= last) break
+    heap[i] = c
+    i = child
+  }
+  heap[i] = last
 }

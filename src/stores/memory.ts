@@ -6,7 +6,6 @@ import { debuglog } from 'node:util'
 import { type Duration, durationMs } from '../core/duration.js'
 import { ConfigError, type ConfigIssue } from '../core/errors.js'
 import type {
-  RecordMeta,
   SessionRecord,
   Store,
   StoreCapabilities,
@@ -15,9 +14,17 @@ import type {
   StoreScanOptions,
   StoreSetOptions,
 } from '../core/store.js'
-import { type Expiring, ExpiryQueue } from './expiry-queue.js'
+import { ExpiryQueue } from './expiry-queue.js'
 import { LockTable } from './memory-locks.js'
-import { assertLimit, assertRecord, copyMeta } from './record-check.js'
+import {
+  packedExpiresAt,
+  packedUserId,
+  packedVersion,
+  packRecord,
+  touchPacked,
+  unpackRecord,
+} from './packed-record.js'
+import { assertLimit, assertRecord } from './record-check.js'
 import { upperBound } from './sorted-keys.js'
 import { UserIndex } from './user-index.js'
 
@@ -45,17 +52,6 @@ export interface MemoryStoreOptions {
   sweepInterval?: Duration
 }
 
-// Records are kept as primitives plus a private copy of the metadata, copied again on the way
-// out: nothing a caller holds can reach them.
-interface Entry extends Expiring {
-  data: string
-  version: number
-  expiresAt: number
-  userId: string | undefined
-  movedTo: string | undefined
-  meta: RecordMeta | undefined
-}
-
 const CAPABILITIES: StoreCapabilities = Object.freeze({
   compareAndSet: true,
   nativeExpiry: true,
@@ -69,10 +65,14 @@ class MemoryStore implements Store {
   readonly #max: number
   readonly #now: () => number
   // Map order is recency order: every use moves a key to the end; eviction takes the front.
-  readonly #records = new Map<string, Entry>()
+  // Each record is one packed string (packed-record.ts): nothing a caller holds can reach it.
+  readonly #records = new Map<string, string>()
   readonly #byUser = new UserIndex()
   readonly #locks: LockTable
-  readonly #expiry = new ExpiryQueue(this.#records)
+  readonly #expiry = new ExpiryQueue((key) => {
+    const packed = this.#records.get(key)
+    return packed === undefined ? undefined : packedExpiresAt(packed)
+  })
   #snapshot: string[] | undefined
   #timer: ReturnType<typeof setInterval> | undefined
 
@@ -96,50 +96,29 @@ class MemoryStore implements Store {
     const current = this.#live(key, now)
     const ifVersion = options?.ifVersion
     if (ifVersion !== undefined) {
-      if (ifVersion === 0 ? current !== undefined : current?.version !== ifVersion) return false
-    }
-    const meta = record.meta === undefined ? undefined : copyMeta(record.meta)
-    const oldUserId = current?.userId
-    // A live entry is updated in place rather than replaced: long-lived sessions then leave no
-    // old-generation garbage per write.
-    let entry: Entry
-    if (current === undefined) {
-      entry = {
-        data: record.data,
-        version: record.version,
-        expiresAt: record.expiresAt,
-        userId: record.userId,
-        movedTo: record.movedTo,
-        meta,
-        gen: 0,
-        dueAt: Number.POSITIVE_INFINITY,
+      if (
+        ifVersion === 0
+          ? current !== undefined
+          : current === undefined || packedVersion(current) !== ifVersion
+      ) {
+        return false
       }
-    } else {
-      entry = current
-      entry.data = record.data
-      entry.version = record.version
-      entry.expiresAt = record.expiresAt
-      entry.userId = record.userId
-      entry.movedTo = record.movedTo
-      entry.meta = meta
     }
+    const packed = packRecord(record)
     if (current !== undefined) this.#records.delete(key)
-    this.#records.set(key, entry)
-    this.#byUser.move(key, oldUserId, entry.userId)
-    this.#expiry.schedule(key, entry)
+    this.#records.set(key, packed)
+    this.#byUser.move(key, current === undefined ? undefined : packedUserId(current), record.userId)
+    this.#schedule(key, record.expiresAt, current)
     if (this.#records.size > this.#max) this.#evict(now)
     return true
   }
 
   async touch(key: string, expiresAt: number, lastSeenAt: number): Promise<void> {
-    const entry = this.#live(key, this.#now())
-    if (entry === undefined) return
-    entry.expiresAt = expiresAt
-    // The entry's own copy, never handed out: updated in place.
-    if (entry.meta !== undefined) entry.meta.lastSeenAt = lastSeenAt
+    const current = this.#live(key, this.#now())
+    if (current === undefined) return
     this.#records.delete(key)
-    this.#records.set(key, entry)
-    this.#expiry.schedule(key, entry)
+    this.#records.set(key, touchPacked(current, expiresAt, lastSeenAt))
+    this.#schedule(key, expiresAt, current)
   }
 
   async destroy(key: string): Promise<void> {
@@ -166,7 +145,8 @@ class MemoryStore implements Store {
     let count = 0
     for (const key of this.#byUser.keys(userId)) {
       if (keep.has(key)) continue
-      if ((this.#records.get(key)?.expiresAt ?? now) > now) count++
+      const packed = this.#records.get(key)
+      if (packed !== undefined && packedExpiresAt(packed) > now) count++
       this.#remove(key)
     }
     return count
@@ -211,6 +191,18 @@ class MemoryStore implements Store {
     return this.#collect(now)
   }
 
+  #schedule(key: string, expiresAt: number, previous: string | undefined): void {
+    const expiry = this.#expiry
+    expiry.schedule(key, expiresAt, previous === undefined ? undefined : packedExpiresAt(previous))
+    // Filings of removed keys and of expiries moved earlier pile up under churn; drop them
+    // when they outnumber the records.
+    if (expiry.filed > 2 * this.#records.size + 1024) {
+      const entries: Array<[string, number]> = []
+      for (const [k, packed] of this.#records) entries.push([k, packedExpiresAt(packed)])
+      expiry.rebuild(entries)
+    }
+  }
+
   #collect(now: number): number {
     return this.#expiry.collect(now, (key) => this.#remove(key))
   }
@@ -226,39 +218,30 @@ class MemoryStore implements Store {
     if (evicted > 0) debug('memory store: evicted %d least recently used record(s)', evicted)
   }
 
-  /** The live entry under `key`; an expired one is removed on sight. */
-  #live(key: string, now: number): Entry | undefined {
-    const entry = this.#records.get(key)
-    if (entry === undefined) return undefined
-    if (entry.expiresAt > now) return entry
+  /** The live packed record under `key`; an expired one is removed on sight. */
+  #live(key: string, now: number): string | undefined {
+    const packed = this.#records.get(key)
+    if (packed === undefined) return undefined
+    if (packedExpiresAt(packed) > now) return packed
     this.#remove(key)
     return undefined
   }
 
   #read(key: string, now: number, use: boolean): SessionRecord | null {
-    const entry = this.#live(key, now)
-    if (entry === undefined) return null
+    const packed = this.#live(key, now)
+    if (packed === undefined) return null
     if (use) {
       this.#records.delete(key)
-      this.#records.set(key, entry)
+      this.#records.set(key, packed)
     }
-    const record: SessionRecord = {
-      data: entry.data,
-      version: entry.version,
-      expiresAt: entry.expiresAt,
-    }
-    if (entry.userId !== undefined) record.userId = entry.userId
-    if (entry.movedTo !== undefined) record.movedTo = entry.movedTo
-    const meta = entry.meta === undefined ? undefined : copyMeta(entry.meta)
-    if (meta !== undefined) record.meta = meta
-    return record
+    return unpackRecord(packed)
   }
 
   #remove(key: string): void {
-    const entry = this.#records.get(key)
-    if (entry === undefined) return
+    const packed = this.#records.get(key)
+    if (packed === undefined) return
     this.#records.delete(key)
-    this.#byUser.move(key, entry.userId, undefined)
+    this.#byUser.move(key, packedUserId(packed), undefined)
   }
 }
 

@@ -53,11 +53,11 @@ export function parseMeta(json: string | null | undefined): SessionRecord['meta'
 }
 
 /**
- * A copy of `meta` equal to a JSON round trip of it, sharing nothing with it. The metadata the
- * core writes (numbers and strings) is copied field by field, ~10 times cheaper than the round
- * trip; anything else takes the round trip.
+ * True for metadata of the core's shape: finite `createdAt` and `lastSeenAt`, and `ip` and
+ * `userAgent` strings (or undefined), nothing else. Such metadata survives a JSON round trip
+ * unchanged (undefined fields dropped), so stores may copy it field by field.
  */
-export function copyMeta(meta: RecordMeta): RecordMeta | undefined {
+export function isCoreMeta(meta: RecordMeta): boolean {
   let fields = 0
   for (const key in meta) {
     if (!Object.hasOwn(meta, key)) continue
@@ -67,14 +67,8 @@ export function copyMeta(meta: RecordMeta): RecordMeta | undefined {
         ? typeof value === 'number' && Number.isFinite(value)
         : (key === 'ip' || key === 'userAgent') &&
           (typeof value === 'string' || value === undefined)
-    if (!expected) return parseMeta(JSON.stringify(meta))
+    if (!expected) return false
     fields++
   }
-  if (fields === 0 || !('createdAt' in meta) || !('lastSeenAt' in meta)) {
-    return parseMeta(JSON.stringify(meta))
-  }
-  const copy: RecordMeta = { createdAt: meta.createdAt, lastSeenAt: meta.lastSeenAt }
-  if (meta.ip !== undefined) copy.ip = meta.ip
-  if (meta.userAgent !== undefined) copy.userAgent = meta.userAgent
-  return copy
+  return fields > 0 && 'createdAt' in meta && 'lastSeenAt' in meta
 }

@@ -104,6 +104,28 @@ describe('memory store', () => {
     await store.close?.()
   })
 
+  it('gc stays exact after churn of destroyed records (their stale filings are rebuilt away)', async () => {
+    const store = createMemoryStore({ now: clock.now, sweepInterval: 0 })
+    const live = [storeKey(), storeKey()]
+    for (const key of live) await store.set(key, rec({ expiresAt: clock.now() + 5000 }))
+    // Each create + destroy leaves a filing behind; 5,000 of them outnumber the records.
+    for (let i = 0; i < 5000; i++) {
+      const key = storeKey()
+      await store.set(key, rec({ expiresAt: clock.now() + 4000 }))
+      await store.destroy(key)
+    }
+    const late = storeKey()
+    await store.set(late, rec({ expiresAt: clock.now() + 7000 }))
+    clock.advance(4999)
+    assert.equal(await store.gc?.(), 0, 'destroyed records are not counted')
+    clock.advance(1)
+    assert.equal(await store.gc?.(), 2)
+    assert.notEqual(await store.get(late), null, 'the later record stays filed')
+    clock.advance(2000)
+    assert.equal(await store.gc?.(), 1)
+    await store.close?.()
+  })
+
   it('sweeps expired records on its interval, and close() stops the sweep', async (t) => {
     t.mock.timers.enable({ apis: ['setInterval'] })
     const make = async () => {
