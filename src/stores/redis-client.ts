@@ -5,6 +5,7 @@
  * master for SCAN.
  */
 import { createHash } from 'node:crypto'
+import { commandTimeout, type NodeRedisCommandOptions, SharedDeadline } from './redis-deadline.js'
 
 /** The part of an `ioredis` `Redis` or `Cluster` (v5+) the store uses. */
 export interface IoredisLikeClient {
@@ -18,14 +19,19 @@ export interface IoredisLikeClient {
 
 /** The part of a node-redis (`redis` v4+) single-node client the store uses. */
 export interface NodeRedisLikeClient {
-  /** Send any command as an argument list. */
-  sendCommand(args: string[]): Promise<unknown>
+  /** Send any command as an argument list (options: see redis-deadline.ts). */
+  sendCommand(args: string[], options?: NodeRedisCommandOptions): Promise<unknown>
 }
 
 /** The part of a node-redis (`redis` v4+) cluster (`createCluster`) the store uses. */
 export interface NodeRedisLikeCluster {
-  /** Send a command routed by the slot of `firstKey`. */
-  sendCommand(firstKey: string, isReadonly: boolean, args: string[]): Promise<unknown>
+  /** Send a command routed by the slot of `firstKey` (options: see redis-deadline.ts). */
+  sendCommand(
+    firstKey: string,
+    isReadonly: boolean,
+    args: string[],
+    options?: NodeRedisCommandOptions,
+  ): Promise<unknown>
   /** The master nodes (as known after `connect()`). */
   readonly masters: readonly unknown[]
   /** The client of one node. */
@@ -101,19 +107,30 @@ function ioredis(client: IoredisLikeClient): RedisCommands {
   }
 }
 
+/** The options to send with each node-redis command: a shared deadline, or none. */
+function commandOptions(client: unknown): () => NodeRedisCommandOptions | undefined {
+  const timeout = commandTimeout(client)
+  if (timeout === undefined) return () => undefined
+  const deadline = new SharedDeadline(timeout)
+  return () => deadline.next()
+}
+
 function nodeRedis(client: NodeRedisLikeClient): RedisCommands {
-  const send = (_key: string, args: string[]) => client.sendCommand(args)
+  const options = commandOptions(client)
+  const send = (_key: string, args: string[]) => client.sendCommand(args, options())
   return {
     kind: 'node-redis',
     send,
-    eval: (script, keys, args) => evalWith((a) => client.sendCommand(a), script, keys, args),
+    eval: (script, keys, args) =>
+      evalWith((a) => client.sendCommand(a, options()), script, keys, args),
     masters: async () => [(args) => client.sendCommand(args)],
   }
 }
 
 function nodeRedisCluster(cluster: NodeRedisLikeCluster): RedisCommands {
+  const options = commandOptions(cluster)
   // Never flagged read-only: a replica could serve a read that misses the write just made.
-  const send = (key: string, args: string[]) => cluster.sendCommand(key, false, args)
+  const send = (key: string, args: string[]) => cluster.sendCommand(key, false, args, options())
   return {
     kind: 'node-redis-cluster',
     send,

@@ -12,12 +12,16 @@ import { luaScript } from './redis-client.js'
 export const FIELDS = ['d', 'v', 'e', 'u', 'm', 'meta', 'ls'] as const
 
 /**
- * Write a record. ARGV: ifVersion ('' unconditional, 0 create only, N compare), now, px, then
- * field/value pairs. px ≤ 0 (already expired) deletes the key instead. Replies 1, or 0 on a CAS
- * mismatch.
+ * Write a record. ARGV: ifVersion ('' unconditional, 0 create only, N compare), now, px, user
+ * (the record's userId, '' when unbound), indexed ('1' when the caller just indexed the user up
+ * to the record's `ix`, else ''), expiresAt, then field/value pairs. px ≤ 0 (already expired)
+ * deletes the key instead. A bound record not yet indexed is written only while the live record
+ * it replaces has the same user and an `ix` covering expiresAt (it keeps that `ix`); otherwise
+ * the script replies 2: index the user, then call again with indexed '1'. Replies 1, or 0 on a
+ * CAS mismatch.
  */
 export const SET = luaScript(`
-local cur = redis.call('HMGET', KEYS[1], 'v', 'e')
+local cur = redis.call('HMGET', KEYS[1], 'v', 'e', 'u', 'ix')
 local live = cur[1] and cur[2] and tonumber(cur[2]) > tonumber(ARGV[2])
 if ARGV[1] ~= '' then
   local want = tonumber(ARGV[1])
@@ -27,10 +31,18 @@ if ARGV[1] ~= '' then
     return 0
   end
 end
-redis.call('DEL', KEYS[1])
 local px = tonumber(ARGV[3])
+local keep = false
+if px > 0 and ARGV[4] ~= '' and ARGV[5] == '' then
+  if not (live and cur[3] == ARGV[4] and cur[4] and tonumber(cur[4]) >= tonumber(ARGV[6])) then
+    return 2
+  end
+  keep = cur[4]
+end
+redis.call('DEL', KEYS[1])
 if px > 0 then
-  redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+  redis.call('HSET', KEYS[1], unpack(ARGV, 7))
+  if keep then redis.call('HSET', KEYS[1], 'ix', keep) end
   redis.call('PEXPIRE', KEYS[1], px)
 end
 return 1

@@ -74,11 +74,18 @@ class RedisStore implements Store {
     const now = this.#now()
     const px = pxUntil(record.expiresAt, now)
     const until = indexUntil(record.expiresAt, px)
-    // Index first: the index may list a key whose write then fails (reads verify the user), but
-    // a live bound record is never missing from it, even if this process dies in between.
-    if (record.userId !== undefined && px > 0) await this.#index(record.userId, key, until, now)
-    const args = [String(ifVersion ?? ''), String(now), String(px), ...toFields(record, until)]
-    return (await this.#eval('set', lua.SET, this.#keys.session(key), args)) === 1
+    const user = record.userId !== undefined && px > 0 ? record.userId : ''
+    const redisKey = this.#keys.session(key)
+    const head = [String(ifVersion ?? ''), String(now), String(px), user]
+    const tail = [String(record.expiresAt), ...toFields(record, until)]
+    let reply = await this.#eval('set', lua.SET, redisKey, [...head, '', ...tail])
+    if (reply === 2) {
+      // Index first: the index may list a key whose write then fails (reads verify the user),
+      // but a live bound record is never missing from it, even if this process dies in between.
+      await this.#index(user, key, until, now)
+      reply = await this.#eval('set', lua.SET, redisKey, [...head, '1', ...tail])
+    }
+    return reply === 1
   }
 
   async touch(key: string, expiresAt: number, lastSeenAt: number): Promise<void> {

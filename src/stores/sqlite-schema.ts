@@ -99,6 +99,11 @@ export function statements(t: string) {
     // Parameters: data, version, expires_at, user_id, moved_to, meta, key, ifVersion, now.
     compareAndSet: `UPDATE "${t}" SET data = ?, version = ?, expires_at = ?, user_id = ?,
         moved_to = ?, meta = ? WHERE key = ? AND version = ? AND expires_at > ?`,
+    // As compareAndSet for a row already bound to the same user_id (or none), which it leaves
+    // unset: an UPDATE that sets user_id rewrites its index entry, one more page per commit.
+    // Parameters: data, version, expires_at, moved_to, meta, key, ifVersion, now, user_id.
+    compareAndSetSameUser: `UPDATE "${t}" SET data = ?, version = ?, expires_at = ?,
+        moved_to = ?, meta = ? WHERE key = ? AND version = ? AND expires_at > ? AND user_id IS ?`,
     touch: `UPDATE "${t}" SET expires_at = ?,
         meta = CASE WHEN json_valid(meta) THEN json_set(meta, '$.lastSeenAt', ?) ELSE meta END
       WHERE key = ? AND expires_at > ?`,

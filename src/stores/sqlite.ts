@@ -97,19 +97,21 @@ class SqliteStore implements Store {
 
   async set(key: string, record: SessionRecord, options?: StoreSetOptions): Promise<boolean> {
     assertRecord(record)
-    const values = [
-      record.data,
-      record.version,
-      record.expiresAt,
-      record.userId ?? null,
-      record.movedTo ?? null,
-      record.meta === undefined ? null : JSON.stringify(record.meta),
-    ] as const
+    const { data, version, expiresAt } = record
+    const userId = record.userId ?? null
+    const movedTo = record.movedTo ?? null
+    const meta = record.meta === undefined ? null : JSON.stringify(record.meta)
     const ifVersion = options?.ifVersion
     const now = this.#now()
     return this.#op('set', (s) => {
+      const values = [data, version, expiresAt, userId, movedTo, meta] as const
       if (ifVersion === undefined) return changed(s('upsert').run(key, ...values))
       if (ifVersion === 0) return changed(s('create').run(key, ...values, now))
+      // Each statement is an atomic compare-and-set; the second runs only when the first found
+      // no row at that version bound to that user (a login, a logout, or a lost race).
+      const same = s('compareAndSetSameUser')
+      if (changed(same.run(data, version, expiresAt, movedTo, meta, key, ifVersion, now, userId)))
+        return true
       return changed(s('compareAndSet').run(...values, key, ifVersion, now))
     })
   }

@@ -8,7 +8,12 @@ import { Cluster, Redis } from 'ioredis'
 import { createClient, createCluster } from 'redis'
 import { ConfigError } from '../../src/core/errors.js'
 import type { SessionRecord, Store, StoreLock } from '../../src/core/store.js'
-import { createRedisStore, type RedisLikeClient } from '../../src/stores/redis.js'
+import {
+  createRedisStore,
+  type NodeRedisLikeClient,
+  type RedisLikeClient,
+} from '../../src/stores/redis.js'
+import * as lua from '../../src/stores/redis-scripts.js'
 import { collect, storeKey } from '../../src/testing/conformance-kit.js'
 import { describeStoreConformance } from '../../src/testing/index.js'
 import { waitUntil } from '../harness/process.js'
@@ -219,6 +224,48 @@ for (const name of CLIENTS) {
     })
   })
 }
+
+describe('redis store: the user index on writes', { skip }, () => {
+  it('a bound session is indexed on its first write, then not again while its index entry covers it', async () => {
+    const real = client('node-redis') as NodeRedisLikeClient
+    const sent: string[] = []
+    const names = new Map([
+      [lua.SET.sha, 'SET'],
+      [lua.INDEX_ADD.sha, 'INDEX'],
+    ])
+    const recording: NodeRedisLikeClient = {
+      sendCommand: (args, options) => {
+        if (args[0] === 'EVALSHA') sent.push(names.get(args[1] as string) ?? 'other')
+        return real.sendCommand(args, options)
+      },
+    }
+    const prefix = freshPrefix()
+    const store = createRedisStore(recording, { prefix })
+    const k = storeKey()
+    const at = Date.now()
+    const bound = (version: number, userId: string, expiresAt = at + HOUR) =>
+      record({ version, userId, expiresAt })
+    assert.ok(await store.set(k, bound(1, 'u'), { ifVersion: 0 }), 'created')
+    assert.deepEqual(sent.splice(0), ['SET', 'INDEX', 'SET'], 'first write: indexed before stored')
+    assert.ok(await store.set(k, bound(2, 'u', at + HOUR + 1000), { ifVersion: 1 }))
+    assert.deepEqual(sent.splice(0), ['SET'], 'same user within the indexed window: one command')
+    assert.equal(await store.set(k, bound(2, 'u'), { ifVersion: 1 }), false, 'stale version')
+    assert.deepEqual(sent.splice(0), ['SET'], 'a lost race indexes nothing')
+    assert.ok(await store.set(k, bound(3, 'u', at + 3 * HOUR), { ifVersion: 2 }))
+    assert.deepEqual(sent.splice(0), ['SET', 'INDEX', 'SET'], 'past the indexed window: re-indexed')
+    assert.ok(await store.set(k, bound(4, 'v', at + 3 * HOUR), { ifVersion: 3 }))
+    assert.deepEqual(sent.splice(0), ['SET', 'INDEX', 'SET'], 'another user: indexed')
+    assert.deepEqual(
+      (await store.listByUser?.('v'))?.map(([key]) => key),
+      [k],
+      'listed under the new user',
+    )
+    assert.deepEqual(await store.listByUser?.('u'), [], 'not under the old one')
+    const indexKey = `${prefix}user:{${createHash('sha256').update('v').digest('hex')}}`
+    const score = Number(await raw('node-redis', indexKey, 'ZSCORE', indexKey, k))
+    assert.ok(score >= at + 3 * HOUR, `index score ${score} covers the record`)
+  })
+})
 
 describe('redis store in a cluster', { skip }, () => {
   it("a session's record and lock hash to one slot; records spread over all masters", async () => {

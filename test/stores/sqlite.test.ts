@@ -185,6 +185,53 @@ describe('sqlite store', () => {
     raw.close()
   })
 
+  it('compare-and-set keeps a bound session indexed, and moves it on login, logout and user change', async () => {
+    const store = createSqliteStore({ path: ':memory:', now: clock.now })
+    const key = storeKey()
+    const users = async (userId: string) =>
+      (await store.listByUser?.(userId))?.map(([k]) => k) ?? []
+    assert.ok(await store.set(key, rec({ userId: 'alice' }), { ifVersion: 0 }), 'created')
+    assert.ok(
+      await store.set(key, rec({ version: 2, userId: 'alice', data: 'a2' }), { ifVersion: 1 }),
+    )
+    assert.deepEqual(await users('alice'), [key], 'same user: still indexed')
+    assert.equal((await store.get(key))?.data, 'a2', 'same user: data written')
+    assert.equal(
+      await store.set(key, rec({ version: 3, userId: 'alice' }), { ifVersion: 1 }),
+      false,
+      'a stale version fails whatever the user',
+    )
+    assert.ok(await store.set(key, rec({ version: 3, userId: 'bob' }), { ifVersion: 2 }))
+    assert.deepEqual(await users('alice'), [], 'user change: gone from the old user')
+    assert.deepEqual(await users('bob'), [key], 'user change: under the new user')
+    assert.ok(await store.set(key, rec({ version: 4 }), { ifVersion: 3 }), 'logout')
+    assert.deepEqual(await users('bob'), [], 'logout: unindexed')
+    assert.equal((await store.get(key))?.userId, undefined, 'logout: unbound')
+    assert.ok(await store.set(key, rec({ version: 5, userId: 'carol' }), { ifVersion: 4 }))
+    assert.deepEqual(await users('carol'), [key], 'login: indexed')
+    await store.close?.()
+  })
+
+  it('a same-user compare-and-set never writes the user index (one page less per commit)', async () => {
+    const raw = openRaw(':memory:')
+    await createSqliteStore({ database: raw, now: clock.now }).get(storeKey())
+    const { rootpage } = raw
+      .prepare("SELECT rootpage FROM sqlite_master WHERE name = 'sessionkit_sessions_user_id'")
+      .get() as { rootpage: number }
+    const opensIndex = (sql: string) => {
+      const nulls = Array.from(sql.matchAll(/\?/g), () => null)
+      const program = raw.prepare(`EXPLAIN ${sql}`).all(...nulls) as Array<{
+        opcode: string
+        p2: number
+      }>
+      return program.some((op) => op.opcode === 'OpenWrite' && Number(op.p2) === Number(rootpage))
+    }
+    const sql = statements('sessionkit_sessions')
+    assert.ok(opensIndex(sql.compareAndSet), 'the general statement does (the check can see it)')
+    assert.equal(opensIndex(sql.compareAndSetSameUser), false, 'the same-user one does not')
+    raw.close()
+  })
+
   it('gc deletes in batches through the expiry index and counts every row', async () => {
     const store = createSqliteStore({ path: ':memory:', now: clock.now })
     for (let i = 0; i < 2500; i++) await store.set(`old-${i}`, rec({ expiresAt: clock.now() + 1 }))
