@@ -22,6 +22,7 @@ import { type RedisNode, redisCli, startRedis } from '../test/harness/redis.js'
 import { buildSessionkit } from './build.js'
 import { allCases, type BenchCase, KINDS } from './cases.js'
 import { startServer } from './child-process.js'
+import { runCoreLoop } from './core.js'
 import { load } from './load.js'
 import { runGcTimes, runHeap } from './memory.js'
 import { topFrames } from './profile.js'
@@ -127,6 +128,7 @@ try {
 }
 
 const sections = [renderTables(results)]
+if (selected('core')) sections.push(await runCoreLoop(build))
 if (selected('heap')) sections.push(await runHeap(quick ? 10_000 : 50_000))
 if (selected('gc')) sections.push(await runGcTimes(quick))
 log(`done in ${Math.round((Date.now() - started) / 1000)} s`)
