@@ -1,6 +1,7 @@
 /**
- * The core alone, without HTTP: `node --import tsx bench/core-child.ts` opens, uses, finalizes
- * and commits sessions in a loop on the memory store, as a request with a cookie would, and
+ * The core alone, without HTTP: `node --import tsx bench/core-child.ts` opens, uses (read,
+ * increment, regenerate), finalizes and commits sessions in a loop on the memory store, as a
+ * request with a cookie would, and
  * prints one JSON line per case: `{ case, cpuUs }` (process CPU µs per request, median of three
  * batches after a warm-up). It loads sessionkit like the servers do (`BENCH_SESSIONKIT`: the
  * compiled build), so the figure is the floor under the HTTP cases' Δ, with no socket, parser or
@@ -17,7 +18,10 @@ const SESSIONS = 64
 const WARMUP = 50_000
 const BATCH = 100_000
 
-const sessions = createSessions({ store: createMemoryStore({ sweepInterval: 0 }) })
+// Room for every retired id a regenerate leaves for its grace window.
+const sessions = createSessions({
+  store: createMemoryStore({ sweepInterval: 0, max: 1_000_000 }),
+})
 const request = (cookieHeader: string | undefined): RequestContext => ({
   cookieHeader,
   method: 'GET',
@@ -48,6 +52,13 @@ const cases = {
     rs.session.increment('views')
     rs.finalize()
     await rs.commit()
+  },
+  regen: async (i: number) => {
+    const rs = await sessions.open(request(cookies[i % SESSIONS]))
+    await rs.session.regenerate()
+    rs.finalize()
+    await rs.commit()
+    cookies[i % SESSIONS] = `sid=${rs.session.id}`
   },
 }
 

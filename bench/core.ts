@@ -1,5 +1,5 @@
 /**
- * The "core alone" section of the report: sessionkit's read and increment without HTTP
+ * The "core alone" section of the report: sessionkit's read, increment and regenerate without HTTP
  * (bench/core-child.ts), in a child process of its own, on the same build as the servers.
  */
 import { execFile } from 'node:child_process'
