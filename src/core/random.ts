@@ -1,7 +1,7 @@
 /**
  * CSPRNG bytes drawn from a pooled buffer: one `randomFillSync` per 4 KiB instead of one
  * `randomBytes` call per id, nonce or mask. A call costs ~3 µs here (up to ~7 µs under load) against
- * ~0.2 µs for a slice, and a regenerate draws three times. Node's own `randomUUID()` caches entropy
+ * ~0.2 µs for a slice, and a regenerate draws three times. Node's own UUID generator caches entropy
  * the same way. Every byte is handed out once: the offset only moves forward, and the pool is
  * refilled from the CSPRNG before it would be reused. Never falls back to a weaker source: a
  * failing CSPRNG throws.

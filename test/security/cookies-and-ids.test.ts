@@ -7,6 +7,7 @@ import { syncBuiltinESMExports } from 'node:module'
 import { dirname, join } from 'node:path'
 import { describe, it, mock } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { RANDOM_POOL_BYTES, randomBytesPooled } from '../../src/core/random.js'
 import { ConfigError, createSessions, generateKey, generateSessionId } from '../../src/index.js'
 import { ctx, exchange, freshId, harness, pairValue } from './helpers.js'
 
@@ -280,32 +281,42 @@ describe('B. session id semantics', () => {
 })
 
 describe('T-3.2.2 / T-3.2.4: id entropy and generation', () => {
-  it('T-3.2.2a / T-6.3.x: the id and the CSRF secret are each one 32-byte CSPRNG draw, and each token mask a fresh draw', async () => {
-    const original = crypto.randomBytes
-    const draws: Buffer[] = []
-    const spy = mock.method(crypto, 'randomBytes', (size: number) => {
-      const bytes = original(size)
-      draws.push(bytes)
-      return bytes
+  it('T-3.2.2a / T-6.3.x: the id and the CSRF secret are each 32 fresh CSPRNG bytes, and each token mask fresh bytes, never shared', async () => {
+    // Ids, secrets and masks are slices of a pool filled by randomFillSync (core/random.ts):
+    // record every fill, and start from an empty pool so the next draw refills it.
+    const original = crypto.randomFillSync
+    const fills: Buffer[] = []
+    const spy = mock.method(crypto, 'randomFillSync', (buffer: Buffer) => {
+      original(buffer)
+      fills.push(Buffer.from(buffer))
+      return buffer
     })
     syncBuiltinESMExports()
     try {
+      randomBytesPooled(RANDOM_POOL_BYTES)
       const h = harness()
       const { session, result: token } = await exchange(h.sessions, undefined, (s) => s.csrfToken())
       const id = session.id as string
-      const drawn = (text: string) =>
-        draws.some((d) => d.length >= 16 && d.toString('base64url') === text)
-      assert.ok(drawn(id), 'the id is the encoding of one draw of ≥ 16 bytes')
-      assert.equal(Buffer.from(id, 'base64url').length, 32)
+      /** Where `bytes` sit in the recorded CSPRNG output, as `fill:offset`; null if not there. */
+      const placeOf = (bytes: Buffer): string | null => {
+        for (const [i, fill] of fills.entries()) {
+          const at = fill.indexOf(bytes)
+          if (at >= 0) return `${i}:${at}`
+        }
+        return null
+      }
+      const idBytes = Buffer.from(id, 'base64url')
+      assert.equal(idBytes.length, 32, 'the id is 32 bytes')
+      assert.equal(idBytes.toString('base64url'), id, 'the id is their canonical encoding')
       const record = await h.memory.get(session.handle as string)
       const secret = (JSON.parse((record?.data ?? '').replace(/^sk1:json:/, '')) as { k: string }).k
-      assert.ok(drawn(secret), 'the CSRF secret is one draw')
       const mask = Buffer.from(token, 'base64url').subarray(0, 32)
-      assert.ok(
-        draws.some((d) => d.equals(mask)),
-        'the token mask is one draw',
-      )
-      assert.ok(spy.mock.callCount() >= 3, 'the CSPRNG was used for each')
+      const places = [idBytes, Buffer.from(secret, 'base64url'), mask].map(placeOf)
+      assert.ok(places[0] !== null, 'the id is CSPRNG output')
+      assert.ok(places[1] !== null, 'the CSRF secret is CSPRNG output')
+      assert.ok(places[2] !== null, 'the token mask is CSPRNG output')
+      assert.equal(new Set(places).size, 3, 'id, secret and mask are different bytes of it')
+      assert.ok(spy.mock.callCount() >= 1, 'the CSPRNG was called')
     } finally {
       spy.mock.restore()
       syncBuiltinESMExports()
@@ -364,7 +375,9 @@ describe('T-3.2.2 / T-3.2.4: id entropy and generation', () => {
   it('T-3.2.4: with the CSPRNG failing, starting a session throws (fails closed, no fallback)', async () => {
     const h = harness()
     const rs = await h.sessions.open(ctx())
-    const stub = mock.method(crypto, 'randomBytes', () => {
+    // Use up the pool, so the session's id needs a refill from the failing CSPRNG.
+    randomBytesPooled(RANDOM_POOL_BYTES)
+    const stub = mock.method(crypto, 'randomFillSync', () => {
       throw new Error('entropy source failed')
     })
     syncBuiltinESMExports()
@@ -376,6 +389,10 @@ describe('T-3.2.2 / T-3.2.4: id entropy and generation', () => {
       syncBuiltinESMExports()
     }
     await rs.abort()
+    const next = await h.sessions.open(ctx())
+    next.session.set('a', 1)
+    assert.match(next.session.id ?? '', /^[A-Za-z0-9_-]{43}$/, 'with the CSPRNG back, ids resume')
+    await next.abort()
   })
 
   it('T-3.2.4: the cookie signature is HMAC-SHA-256 under an HKDF-SHA-256 key for the purpose "cookie-signing"', async () => {
