@@ -34,21 +34,34 @@ export interface WebRequestInfo {
 /** The request each session was opened for, so `csrf()` judges it as the session did. */
 export const webRequests = new WeakMap<object, WebRequestInfo>()
 
+/**
+ * `pathname` + `search` of a `Request`'s URL, which is already serialized (http or https, with a
+ * path): cut out of the string instead of parsing it again with `new URL` (~2 µs per request).
+ */
+export function pathAndQuery(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  if (start === -1) return '/'
+  const hash = url.indexOf('#', start)
+  const end = hash === -1 ? url.length : hash
+  // An empty query (`/path?`) has an empty `search`.
+  return url.indexOf('?', start) === end - 1 ? url.slice(start, end - 1) : url.slice(start, end)
+}
+
 /** The neutral description of a Web `Request`; the peer address is the runtime's to tell. */
 export function webRequestContext(
   request: Request,
   remoteAddress: string | undefined,
   trustProxy?: TrustProxy,
 ): RequestContext {
-  const url = new URL(request.url)
+  const { url } = request
   const header = (name: string): string | undefined => request.headers.get(name) ?? undefined
   const context: RequestContext = {
     cookieHeader: header('cookie'),
     method: request.method.toUpperCase(),
-    url: `${url.pathname}${url.search}`,
+    url: pathAndQuery(url),
     header,
     remoteAddress,
-    encrypted: url.protocol === 'https:',
+    encrypted: url.startsWith('https:'),
   }
   if (trustProxy !== undefined) context.trustProxy = trustProxy
   return context
