@@ -3,7 +3,6 @@
  * before the headers are written, and `csrf()` as a `preHandler` hook.
  */
 import type { IncomingMessage } from 'node:http'
-import { debuglog } from 'node:util'
 import type {
   FastifyInstance,
   FastifyPluginAsync,
@@ -13,6 +12,7 @@ import type {
 } from 'fastify'
 import { SessionError } from '../core/errors.js'
 import type { SessionData } from '../core/paths-types.js'
+import { commitIsEmpty } from '../core/request-session.js'
 import { openWithoutCookie } from '../core/sessions.js'
 import type {
   RequestContext,
@@ -24,11 +24,19 @@ import type {
 } from '../core/types.js'
 import { type AdapterOptions, checkAdapterOptions } from './adapter-options.js'
 import { type AdapterCsrfOptions, createCsrfGate } from './csrf-gate.js'
+import { addPlanHeaders, replyHeaders } from './fastify-headers.js'
+import {
+  abandon,
+  findOpened,
+  OPENED,
+  Opened,
+  openedOn,
+  release,
+  trustOf,
+  watch,
+} from './fastify-opened.js'
 import { requestContext } from './node-context.js'
-import { OpenedSessions } from './opened-sessions.js'
-import { appendVary, applyResponsePlan, type HeaderAccess, headerValues } from './plan-headers.js'
-
-const debug = debuglog('sessionkit')
+import { appendVary } from './plan-headers.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -49,14 +57,6 @@ export interface SessionkitPluginOptions<T extends object = SessionData> extends
 /** Options of the Fastify {@link csrf} hook. */
 export type CsrfHookOptions = AdapterCsrfOptions
 
-type Phase = 'open' | 'ending' | 'done' | 'aborted'
-interface Entry {
-  rs: RequestSession<object>
-  phase: Phase
-}
-
-const opened = new OpenedSessions<FastifyRequest>()
-
 /** The neutral description of a Fastify request. */
 function fastifyContext(request: FastifyRequest, trustProxy?: TrustProxy): RequestContext {
   const context = requestContext(request.raw as IncomingMessage, trustProxy)
@@ -64,86 +64,78 @@ function fastifyContext(request: FastifyRequest, trustProxy?: TrustProxy): Reque
   return context
 }
 
-function replyHeaders(reply: FastifyReply): HeaderAccess {
-  return {
-    get: (name) => headerValues(reply.getHeader(name)),
-    set: (name, value) => {
-      // reply.header appends to an existing Set-Cookie: remove first to replace.
-      reply.removeHeader(name)
-      reply.header(name, value)
-    },
-  }
-}
-
-function release(rs: RequestSession<object>): Promise<void> {
-  return rs.abort().catch((error: unknown) => {
-    debug('session abort failed (%s)', error instanceof Error ? error.name : typeof error)
-  })
+/** The save failed (or the session is too large): the reply becomes that error. */
+async function fail(opened: Opened, reply: FastifyReply, error: unknown): Promise<never> {
+  opened.phase = 'aborted'
+  await release(opened.rs)
+  // The error response replaces the prepared one: none of its headers (cookies, Location).
+  for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name)
+  reply.code(SessionError.is(error) ? error.status : 500)
+  throw error
 }
 
 async function register(fastify: FastifyInstance, options: SessionkitPluginOptions<object>) {
   const { sessions } = options ?? {}
   const { property, trustProxy } = checkAdapterOptions(sessions, options ?? {})
   const trust = trustProxy ?? sessions.trustProxy
-  const entries = new WeakMap<FastifyRequest, Entry>()
   fastify.decorateRequest(property, null)
+  if (!fastify.hasRequestDecorator(OPENED)) fastify.decorateRequest(OPENED, null)
 
-  const attach = (request: FastifyRequest, rs: RequestSession<object>): void => {
-    entries.set(request, { rs, phase: 'open' })
-    opened.record(request, sessions, rs.session, property, trust)
-    ;(request as unknown as Record<string, unknown>)[property] = rs.session
+  const attach = (request: FastifyRequest, opened: Opened, rs: RequestSession<object>): void => {
+    opened.rs = rs
+    const slots = request as unknown as Record<string | symbol, unknown>
+    slots[OPENED] = opened
+    slots[property] = rs.session
   }
 
-  // Callback-style hooks: a request without a session cookie costs no promise.
-  fastify.addHook('onRequest', (request, _reply, done) => {
+  // Callback-style: a request without a session cookie costs no promise.
+  fastify.addHook('onRequest', (request, reply, done) => {
     const context = fastifyContext(request, trustProxy)
-    const fresh = openWithoutCookie(sessions, context)
+    const opened = new Opened(sessions, property, trust, reply, openedOn(request))
+    const fresh = openWithoutCookie(sessions, context, opened)
     if (fresh !== null) {
-      attach(request, fresh)
+      attach(request, opened, fresh)
       done()
       return
     }
     sessions.open(context).then((rs) => {
-      attach(request, rs)
+      attach(request, opened, rs)
+      watch(opened)
       done()
     }, done)
   })
 
-  fastify.addHook('onSend', async (request, reply, payload) => {
-    const entry = entries.get(request)
-    if (entry?.phase !== 'open') return payload
-    entry.phase = 'ending'
+  // Saved before the payload moves on, so a redirect never outruns the save. Fastify takes
+  // either form of hook: `done()` when there is nothing to save (an untouched session, a read
+  // within touchAfter), so no promise and no microtask; a promise otherwise.
+  fastify.addHook('onSend', (request, reply, _payload, done) => {
+    const opened = findOpened(request, sessions)
+    if (opened?.phase !== 'open') return done()
+    opened.phase = 'ending'
+    const { rs } = opened
     let plan: ResponsePlan
     try {
-      plan = entry.rs.finalize()
-      // Saved before the payload moves on, so a redirect never outruns the save.
-      await entry.rs.commit()
+      plan = rs.finalize()
     } catch (error) {
-      entry.phase = 'aborted'
-      await release(entry.rs)
-      // The error response replaces the prepared one: none of its headers (cookies, Location).
-      for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name)
-      reply.code(SessionError.is(error) ? error.status : 500)
-      throw error
+      return fail(opened, reply, error)
     }
-    entry.phase = 'done'
-    applyResponsePlan(replyHeaders(reply), plan)
-    return payload
+    if (commitIsEmpty(rs)) {
+      opened.phase = 'done'
+      addPlanHeaders(reply, plan)
+      return done()
+    }
+    return rs.commit().then(
+      () => {
+        opened.phase = 'done'
+        addPlanHeaders(reply, plan)
+      },
+      (error: unknown) => fail(opened, reply, error),
+    )
   })
 
-  // A failed request persists nothing; a request that ends without onSend (client gone, reply
-  // hijacked) releases what it holds (a 'lock'-mode lock).
-  const abandon = async (request: FastifyRequest): Promise<void> => {
-    const entry = entries.get(request)
-    if (entry?.phase !== 'open') return
-    entry.phase = 'aborted'
-    await release(entry.rs)
-  }
-  fastify.addHook('onError', abandon)
-  fastify.addHook('onRequestAbort', abandon)
-  fastify.addHook('onResponse', (request, _reply, done) => {
-    if (entries.get(request)?.phase !== 'open') done()
-    else abandon(request).then(() => done(), done)
+  fastify.addHook('onError', async (request) => {
+    const opened = findOpened(request, sessions)
+    if (opened !== null) await abandon(opened)
   })
 }
 
@@ -206,7 +198,7 @@ export function csrf(opts: CsrfHookOptions = {}): preHandlerAsyncHookHandler {
       request: fastifyContext(request),
       body: request.body,
       session: (request as unknown as Record<string, unknown>)[gate.property],
-      trust: opened.trustOf(request, gate.property),
+      trust: trustOf(request, gate.property),
     })
     if (verdict.vary) appendVary(replyHeaders(reply), ['Origin', 'Sec-Fetch-Site'])
     if (verdict.error) throw verdict.error
@@ -232,11 +224,11 @@ export function sessionOf<T extends object>(
   request: FastifyRequest,
   sessions: Sessions<T>,
 ): Session<T> {
-  const found = opened.find(request, sessions)
+  const found = findOpened(request, sessions as unknown as Sessions<object>)?.rs.session
   if (!found) {
     throw new Error(
       'sessionkit: no session for this request: register sessionkitPlugin with this sessions object',
     )
   }
-  return found
+  return found as unknown as Session<T>
 }

@@ -5,7 +5,7 @@ import { ConfigError, CsrfError } from '../core/errors.js'
 import { type AdapterCsrfOptions, createCsrfGate } from './csrf-gate.js'
 import type { SessionHandler } from './fetch.js'
 import { appendVary } from './plan-headers.js'
-import { webRequestContext, webRequests } from './web-context.js'
+import { webRequestContext, webRequestOf } from './web-context.js'
 import { bodyKind, CSRF_VARY, csrfFailureResponse, formFields } from './web-csrf.js'
 import { copyResponse, webHeaderAccess } from './web-response.js'
 
@@ -59,7 +59,7 @@ export function csrf(
   const fieldName = opts.fieldName ?? '_csrf'
   return (handler) => async (request, ctx) => {
     const session = (ctx as Record<string, unknown>)[gate.property]
-    const info = typeof session === 'object' && session ? webRequests.get(session) : undefined
+    const info = webRequestOf(ctx, session)
     const context = info?.context ?? webRequestContext(request, undefined)
     const body = await readBody(request, fieldName)
     const verdict = gate.judge({ request: context, body, session, trust: info?.trust ?? false })

@@ -10,9 +10,9 @@ import type { Session, Sessions } from '../core/types.js'
 import {
   checkWebOptions,
   nodeServerAddress,
+  recordWebRequest,
   type WebSessionOptions,
   webRequestContext,
-  webRequests,
 } from './web-context.js'
 import {
   discardBody,
@@ -115,8 +115,8 @@ export function withSession<T extends object>(
       if (isSessionError(error)) return sessionErrorResponse(error)
       throw error
     }
-    webRequests.set(rs.session, { context: requestContext, trust })
     const ctx: Record<string, Session<T>> = { ...plainObject(context), [property]: rs.session }
+    recordWebRequest(ctx, rs.session, { context: requestContext, trust })
     let response: Response
     try {
       response = await handler(request, ctx as never)

@@ -6,7 +6,7 @@ import { HTTPException } from 'hono/http-exception'
 import { CsrfError } from '../core/errors.js'
 import { type AdapterCsrfOptions, createCsrfGate } from './csrf-gate.js'
 import { appendVary } from './plan-headers.js'
-import { webRequestContext, webRequests } from './web-context.js'
+import { webRequestContext, webRequestOf } from './web-context.js'
 import { bodyKind, CSRF_VARY, csrfFailureResponse, formFields } from './web-csrf.js'
 import { contextHeaderAccess } from './web-response.js'
 
@@ -45,7 +45,7 @@ export function csrf(opts: CsrfMiddlewareOptions = {}): MiddlewareHandler {
   const fieldName = opts.fieldName ?? '_csrf'
   return async (c, next) => {
     const session = (c as unknown as VariableGetter).get(gate.property)
-    const info = typeof session === 'object' && session ? webRequests.get(session) : undefined
+    const info = webRequestOf(c, session)
     const context = info?.context ?? webRequestContext(c.req.raw, undefined)
     const body = await readBody(c, fieldName)
     const verdict = gate.judge({ request: context, body, session, trust: info?.trust ?? false })

@@ -12,9 +12,9 @@ import { applyResponsePlan } from './plan-headers.js'
 import {
   checkWebOptions,
   nodeServerAddress,
+  recordWebRequest,
   type WebSessionOptions,
   webRequestContext,
-  webRequests,
 } from './web-context.js'
 import {
   contextHeaderAccess,
@@ -89,7 +89,7 @@ export function sessionMiddleware<T extends object, K extends string = 'session'
       if (isSessionError(error)) return sessionErrorResponse(error)
       throw error
     }
-    webRequests.set(rs.session, { context, trust })
+    recordWebRequest(c, rs.session, { context, trust })
     ;(c as unknown as VariableSetter).set(property, rs.session)
     try {
       await next()

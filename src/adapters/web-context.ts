@@ -31,8 +31,44 @@ export interface WebRequestInfo {
   trust: TrustProxy
 }
 
-/** The request each session was opened for, so `csrf()` judges it as the session did. */
-export const webRequests = new WeakMap<object, WebRequestInfo>()
+interface WebRequestEntry extends WebRequestInfo {
+  session: object
+  next: WebRequestEntry | undefined
+}
+
+// Kept on the per-request object the application gets (Hono's `c`, the fetch handler's `ctx`)
+// rather than in a WeakMap keyed by the session: a WeakMap entry per request costs more in
+// garbage collection than the property (measured on Fastify: ~7 µs/req of GC).
+const WEB_REQUESTS = Symbol('sessionkit.webRequests')
+
+type Holder = Record<typeof WEB_REQUESTS, WebRequestEntry | undefined>
+
+/** Record the request `session` was opened for, on `holder`, for `csrf()` to judge it by. */
+export function recordWebRequest(holder: object, session: object, info: WebRequestInfo): void {
+  const slots = holder as Holder
+  slots[WEB_REQUESTS] = { ...info, session, next: slots[WEB_REQUESTS] }
+}
+
+/** The request `session` was opened for, as recorded on `holder` (undefined when it was not). */
+export function webRequestOf(holder: object, session: unknown): WebRequestInfo | undefined {
+  for (let entry = (holder as Holder)[WEB_REQUESTS]; entry; entry = entry.next) {
+    if (entry.session === session) return entry
+  }
+  return undefined
+}
+
+/**
+ * `pathname` + `search` of a `Request`'s URL, which is already serialized (http or https, with a
+ * path): cut out of the string instead of parsing it again with `new URL` (~2 µs per request).
+ */
+export function pathAndQuery(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  if (start === -1) return '/'
+  const hash = url.indexOf('#', start)
+  const end = hash === -1 ? url.length : hash
+  // An empty query (`/path?`) has an empty `search`.
+  return url.indexOf('?', start) === end - 1 ? url.slice(start, end - 1) : url.slice(start, end)
+}
 
 /** The neutral description of a Web `Request`; the peer address is the runtime's to tell. */
 export function webRequestContext(
@@ -40,15 +76,15 @@ export function webRequestContext(
   remoteAddress: string | undefined,
   trustProxy?: TrustProxy,
 ): RequestContext {
-  const url = new URL(request.url)
+  const { url } = request
   const header = (name: string): string | undefined => request.headers.get(name) ?? undefined
   const context: RequestContext = {
     cookieHeader: header('cookie'),
     method: request.method.toUpperCase(),
-    url: `${url.pathname}${url.search}`,
+    url: pathAndQuery(url),
     header,
     remoteAddress,
-    encrypted: url.protocol === 'https:',
+    encrypted: url.startsWith('https:'),
   }
   if (trustProxy !== undefined) context.trustProxy = trustProxy
   return context

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { describe, it, type TestContext } from 'node:test'
 import type { AdapterCsrfOptions } from '../../src/adapters/csrf-gate.js'
-import type { Sessions } from '../../src/core/types.js'
+import type { Sessions, SessionsOptions } from '../../src/core/types.js'
 import { createSessions } from '../../src/index.js'
 import { createMemoryStore } from '../../src/stores/memory.js'
 import { createTestClient, type TestClient } from '../../src/testing/test-client.js'
@@ -32,8 +32,9 @@ async function start(
   t: TestContext,
   build: CsrfAppFactory,
   options: AdapterCsrfOptions = {},
+  sessionsOptions: Omit<SessionsOptions, 'store'> = {},
 ): Promise<Context> {
-  const sessions = createSessions({ store: createMemoryStore() })
+  const sessions = createSessions({ ...sessionsOptions, store: createMemoryStore() })
   const client = await createTestClient(build(sessions, options))
   t.after(async () => {
     await client.close()
@@ -88,6 +89,26 @@ export function describeCsrf(name: string, build: CsrfAppFactory): void {
       assert.equal(res.status, 403)
       assert.match(res.body, /missing-token/)
       assert.doesNotMatch(res.body, /saved/, 'the handler did not run')
+    })
+
+    it('judges the origin with the trustProxy of the session opened for the request', async (t) => {
+      const { client, token } = await start(t, build, {}, { trustProxy: true })
+      const proxied = {
+        ...JSON_TYPE,
+        origin: 'https://public.example',
+        'x-forwarded-host': 'public.example',
+        'x-forwarded-proto': 'https',
+        'x-csrf-token': token,
+      }
+      const res = await client.request('/json', { method: 'POST', headers: proxied, body: '{}' })
+      assert.equal(res.status, 200, 'the trusted proxy named the origin')
+      const { client: direct, token: directToken } = await start(t, build)
+      const untrusted = await direct.request('/json', {
+        method: 'POST',
+        headers: { ...proxied, 'x-csrf-token': directToken },
+        body: '{}',
+      })
+      assert.equal(untrusted.status, 403, 'without trustProxy the forwarded host is ignored')
     })
 
     it('a JSON post passes with the token in x-csrf-token, or in the body, never in the query', async (t) => {
