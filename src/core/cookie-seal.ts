@@ -46,8 +46,16 @@ export function messageKey(key: RingKey, salt: Buffer): Buffer {
   return createHmac('sha256', key.derive('cookie-store')).update(salt).digest()
 }
 
+let aadName: string | null = null
+let aadBytes = Buffer.alloc(0)
+
+/** The associated data for `cookieName`, kept for the last name asked (one per configuration). */
 function associatedData(cookieName: string): Buffer {
-  return Buffer.from(JSON.stringify(['sessionkit/v1/cookie-store', cookieName]))
+  if (aadName !== cookieName) {
+    aadBytes = Buffer.from(JSON.stringify(['sessionkit/v1/cookie-store', cookieName]))
+    aadName = cookieName
+  }
+  return aadBytes
 }
 
 function toJson(session: SealedSession): string {
@@ -70,15 +78,14 @@ function toJson(session: SealedSession): string {
 
 /** Seal `session` for the cookie named `cookieName`. */
 export function sealSession(ring: KeyRing, cookieName: string, session: SealedSession): string {
-  const json = Buffer.from(toJson(session), 'utf8')
-  let body = json
-  let format = RAW
-  if (json.length >= DEFLATE_FROM) {
-    const deflated = deflateRawSync(json)
-    if (deflated.length < json.length) {
-      body = deflated
-      format = DEFLATED
-    }
+  const json = toJson(session)
+  // The format byte, then the JSON: one buffer, so one cipher update when it stays raw.
+  let plain = Buffer.allocUnsafe(1 + Buffer.byteLength(json, 'utf8'))
+  plain[0] = RAW
+  plain.write(json, 1, 'utf8')
+  if (plain.length > DEFLATE_FROM) {
+    const deflated = deflateRawSync(plain.subarray(1))
+    if (deflated.length < plain.length - 1) plain = Buffer.concat([Buffer.of(DEFLATED), deflated])
   }
   const key = ring[0] as RingKey
   const header = randomBytesPooled(HEADER_BYTES)
@@ -88,12 +95,11 @@ export function sealSession(ring: KeyRing, cookieName: string, session: SealedSe
     header.subarray(SALT_BYTES),
   )
   cipher.setAAD(associatedData(cookieName))
-  const sealed = Buffer.concat([
-    cipher.update(Buffer.of(format)),
-    cipher.update(body),
-    cipher.final(),
-  ])
-  return `${key.id}${Buffer.concat([header, sealed, cipher.getAuthTag()]).toString('base64url')}`
+  const encrypted = cipher.update(plain)
+  cipher.final()
+  const total = HEADER_BYTES + encrypted.length + TAG_BYTES
+  const sealed = Buffer.concat([header, encrypted, cipher.getAuthTag()], total)
+  return `${key.id}${sealed.toString('base64url')}`
 }
 
 /**
@@ -126,10 +132,9 @@ export function openSession(
     )
     decipher.setAAD(associatedData(cookieName))
     decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES))
-    plain = Buffer.concat([
-      decipher.update(raw.subarray(HEADER_BYTES, raw.length - TAG_BYTES)),
-      decipher.final(),
-    ])
+    plain = decipher.update(raw.subarray(HEADER_BYTES, raw.length - TAG_BYTES))
+    // GCM's final() adds no bytes; it throws when the tag does not match.
+    decipher.final()
   } catch {
     return null
   }
