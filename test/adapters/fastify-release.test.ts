@@ -3,43 +3,13 @@
 // the app (the plugin's own header code, next to the shared applyResponsePlan).
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
-import { describe, it, type TestContext } from 'node:test'
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
-import { sessionkitPlugin } from '../../src/adapters/fastify.js'
+import { describe, it } from 'node:test'
+import Fastify, { type FastifyReply } from 'fastify'
 import { addPlanHeaders, replyHeaders } from '../../src/adapters/fastify-headers.js'
 import { applyResponsePlan } from '../../src/adapters/plan-headers.js'
 import { HeadersSent } from '../../src/core/errors.js'
-import type { Store } from '../../src/core/store.js'
-import type { ResponsePlan, SessionsOptions } from '../../src/core/types.js'
-import { createSessions } from '../../src/index.js'
-import { createMemoryStore } from '../../src/stores/memory.js'
-import { createTestClient, type TestClient } from '../../src/testing/test-client.js'
-import { spyStore } from './harness.js'
-
-async function serve(
-  t: TestContext,
-  routes: (app: FastifyInstance) => void,
-  options: Omit<SessionsOptions, 'store'> = {},
-  get?: (inner: Store) => Store['get'],
-): Promise<{ app: FastifyInstance; client: TestClient; port: number }> {
-  const memory = createMemoryStore()
-  const sessions = createSessions({
-    ...options,
-    store: spyStore(memory, get ? { get: get(memory) } : {}),
-  })
-  const app = Fastify()
-  await app.register(sessionkitPlugin, { sessions })
-  routes(app)
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  assert.ok(address && typeof address === 'object', 'the app listens on a port')
-  t.after(async () => {
-    await app.close()
-    await sessions.close()
-  })
-  const client = await createTestClient(`http://127.0.0.1:${address.port}`)
-  return { app, client, port: address.port }
-}
+import type { ResponsePlan } from '../../src/core/types.js'
+import { serve } from './fastify-serve.js'
 
 describe('sessionkit/fastify: a request that never reaches onSend', () => {
   it("'lock' mode: a client gone while its session was read: no lock held, nothing saved", async (t) => {
@@ -52,15 +22,17 @@ describe('sessionkit/fastify: a request that never reaches onSend', () => {
         app.get('/views', async (request) => String(request.session.increment('views')))
       },
       { concurrency: 'lock', lock: { ttl: '30s', timeout: '500ms' } },
-      (memory) => async (key) => {
-        if (holdReads) {
-          readStarted()
-          await new Promise<void>((resolve) => {
-            finishRead = resolve
-          })
-        }
-        return memory.get(key)
-      },
+      (memory) => ({
+        get: async (key) => {
+          if (holdReads) {
+            readStarted()
+            await new Promise<void>((resolve) => {
+              finishRead = resolve
+            })
+          }
+          return memory.get(key)
+        },
+      }),
     )
     assert.equal((await client.request('/views')).body, '1')
     const closed = new Promise<void>((resolve) => {

@@ -4,16 +4,15 @@ import assert from 'node:assert/strict'
 import { Readable } from 'node:stream'
 import { describe, it, type TestContext } from 'node:test'
 import { expectTypeOf } from 'expect-type'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyRequest } from 'fastify'
 import { csrf, sessionkitPlugin, sessionOf } from '../../src/adapters/fastify.js'
 import { ConfigError } from '../../src/core/errors.js'
-import type { Store } from '../../src/core/store.js'
-import type { Session, SessionData, Sessions, SessionsOptions } from '../../src/core/types.js'
+import type { Session, SessionData } from '../../src/core/types.js'
 import { createSessions } from '../../src/index.js'
 import { createMemoryStore } from '../../src/stores/memory.js'
-import { createTestClient, type TestClient } from '../../src/testing/test-client.js'
+import { serve } from './fastify-serve.js'
 import { fastifyAdapter } from './framework-adapters.js'
-import { delayedSet, handleOf, spyStore } from './harness.js'
+import { delayedSet, handleOf } from './harness.js'
 import { sidOf } from './scenario-setup.js'
 import { scenarios } from './scenarios.js'
 
@@ -28,37 +27,6 @@ describe('sessionkit/fastify on Fastify 5: the shared scenarios', () => {
     it(scenario.name, options, (t) => scenario.run(fastifyAdapter, t))
   }
 })
-
-interface Served {
-  client: TestClient
-  sessions: Sessions
-  store: ReturnType<typeof spyStore>
-  memory: Store
-}
-
-/** A listening Fastify app with the plugin registered; `routes` adds the test's routes. */
-async function serve(
-  t: TestContext,
-  routes: (app: FastifyInstance) => void,
-  options: Omit<SessionsOptions, 'store'> = {},
-  overrides: (memory: Store) => Parameters<typeof spyStore>[1] = () => ({}),
-): Promise<Served> {
-  const memory = createMemoryStore()
-  const store = spyStore(memory, overrides(memory))
-  const sessions = createSessions({ ...options, store })
-  const app = Fastify()
-  await app.register(sessionkitPlugin, { sessions })
-  routes(app)
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  assert.ok(address && typeof address === 'object', 'the app listens on a port')
-  const client = await createTestClient(`http://127.0.0.1:${address.port}`)
-  t.after(async () => {
-    await app.close()
-    await sessions.close()
-  })
-  return { client, sessions, store, memory }
-}
 
 describe('sessionkit/fastify: csrf() as a preHandler hook', () => {
   async function csrfApp(t: TestContext, spa = false) {
