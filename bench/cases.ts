@@ -58,6 +58,11 @@ function make(
   }
 }
 
+/** Whether a case needs the harness's redis-server. */
+export function usesRedis(c: BenchCase): boolean {
+  return c.store === 'redis' || c.store === 'ioredis'
+}
+
 /** Every case, grouped by kind so that sessionkit and the peers run side by side. */
 export function allCases(): BenchCase[] {
   const cases: BenchCase[] = []
@@ -79,6 +84,8 @@ export function allCases(): BenchCase[] {
       if (store !== 'file') {
         cases.push(make('express-session', 'express', store, kind, 'express-session'))
       }
+      // The Redis store over ioredis instead of node-redis, on one framework: the client's cost.
+      if (store === 'redis') cases.push(make('sessionkit', 'node:http', 'ioredis', kind, 'node'))
       if (store === 'memory') {
         cases.push(make('@fastify/session', 'fastify', store, kind, 'fastify-session'))
         // sessionkit's cookie store next to iron-session, the peer that also keeps the session

@@ -20,7 +20,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { type RedisNode, redisCli, startRedis } from '../test/harness/redis.js'
 import { buildSessionkit } from './build.js'
-import { allCases, type BenchCase, KINDS } from './cases.js'
+import { allCases, type BenchCase, KINDS, usesRedis } from './cases.js'
 import { startServer } from './child-process.js'
 import { runCoreLoop } from './core.js'
 import { load } from './load.js'
@@ -72,9 +72,7 @@ async function runCase(c: BenchCase, redis: RedisNode | undefined, round: number
       followCookies: kind.follow === true,
       duration,
       warmup,
-      ...(redis !== undefined && c.store === 'redis'
-        ? { backendCpu: () => redisCpu(redis.port) }
-        : {}),
+      ...(redis !== undefined && usesRedis(c) ? { backendCpu: () => redisCpu(redis.port) } : {}),
       profile: profiled,
     })
     if (result.profile !== undefined) {
@@ -97,7 +95,7 @@ async function redisCpu(port: number): Promise<number> {
 const results: CaseResults[] = cases.map((c) => ({ case: c, rounds: [] }))
 const build = values.source ? undefined : await buildSessionkit()
 if (build !== undefined) log(`sessionkit compiled into ${build}`)
-const redis = cases.some((c) => c.store === 'redis') ? await startRedis() : undefined
+const redis = cases.some(usesRedis) ? await startRedis() : undefined
 // Interrupted (Ctrl-C, kill): stop redis-server by pid too. Server children exit by themselves
 // when their IPC channel to this process closes.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import type { Store } from '../../src/core/store.js'
 import type { Sessions } from '../../src/core/types.js'
@@ -56,6 +57,20 @@ async function makeStore(env: ChildEnv): Promise<{ store: Store; close(): Promis
     }
     case 'redis': {
       const client = createClient({ socket: { host: '127.0.0.1', port: env.redisPort } })
+      await client.connect()
+      const { createRedisStore } =
+        await sessionkit<typeof import('../../src/stores/redis.js')>('stores/redis.js')
+      const store = createRedisStore(client, { prefix: `bench:${process.pid}:` })
+      return {
+        store,
+        close: async () => {
+          await store.close?.()
+          await client.quit().catch(() => {})
+        },
+      }
+    }
+    case 'ioredis': {
+      const client = new Redis({ host: '127.0.0.1', port: env.redisPort, lazyConnect: true })
       await client.connect()
       const { createRedisStore } =
         await sessionkit<typeof import('../../src/stores/redis.js')>('stores/redis.js')
