@@ -49,9 +49,15 @@ export type SessionMiddleware = (
 ) => void
 
 // Which sessions object gave which session to a request (`sessionOf`) with which effective
-// trustProxy (`csrf()`): a list per request, newest first. Not a property of the request: each
-// property added to an Express request costs microseconds (see response-prototype.ts).
+// trustProxy (`csrf()`): a list per request, newest first. On a request with a framework
+// prototype (Express) it is kept in a weak map, not on the request: each property added to an
+// Express request costs microseconds (see response-prototype.ts). A plain node:http or Connect
+// request gets `req.session` as an own property anyway; there it sits under a symbol, because a
+// weak-map entry per request cost ~10–30 µs of CPU per request, most of it garbage collection
+// (docs/benchmarks.md).
 const opened = new WeakMap<IncomingMessage, Opened>()
+const OPENED = Symbol('sessionkit.opened')
+type OpenedSlot = Record<typeof OPENED, Opened | undefined>
 
 interface Opened {
   readonly sessions: Sessions<object>
@@ -111,7 +117,13 @@ function viaPrototype(req: IncomingMessage, property: string): boolean {
 }
 
 function openedOn(req: IncomingMessage): Opened | undefined {
-  return opened.get(req)
+  return (req as unknown as OpenedSlot)[OPENED] ?? opened.get(req)
+}
+
+function setOpened(req: IncomingMessage, entry: Opened): void {
+  if (Object.getPrototypeOf(req) === IncomingMessage.prototype) {
+    ;(req as unknown as OpenedSlot)[OPENED] = entry
+  } else opened.set(req, entry)
 }
 
 function findOpened(req: IncomingMessage, sessions: Sessions<object>): Opened | undefined {
@@ -157,7 +169,7 @@ export function session<T extends object>(
   const owner = sessions as unknown as Sessions<object>
   const responses = createResponseHook()
   const record = (req: IncomingMessage, rs: RequestSession<T>): void => {
-    opened.set(req, {
+    setOpened(req, {
       sessions: owner,
       session: rs.session as Session<object>,
       property,

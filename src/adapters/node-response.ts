@@ -57,8 +57,8 @@ export interface ResponseHook {
 
 /**
  * A hook for one middleware. Its `writeHead`/`write`/`end` replacements are created once here and
- * find the response's state in a weak map of their own (per middleware, so two session
- * middlewares on one response stack as before).
+ * find the response's state under a symbol or in a weak map of their own (per middleware, so two
+ * session middlewares on one response stack as before).
  *
  * On a response whose prototype a framework swaps per request (Express), the replacements go once
  * onto that framework's prototype and pass through for responses this middleware did not hook
@@ -67,7 +67,12 @@ export interface ResponseHook {
  * properties as before.
  */
 export function createResponseHook(): ResponseHook {
-  const states = new WeakMap<ServerResponse, Hooked>()
+  // A response hooked with own methods (plain node:http) keeps its state under this
+  // middleware's symbol, next to them; one hooked through a framework prototype (Express), in
+  // `shared`, adding no property (see response-prototype.ts).
+  const STATE = Symbol('sessionkit.hooked')
+  const stateOf = (res: ServerResponse): Hooked | undefined =>
+    (res as unknown as Record<symbol, Hooked | undefined>)[STATE]
   const shared = new WeakMap<ServerResponse, Hooked>()
 
   // Finalize once; null when it failed (the response must then become an error response).
@@ -182,19 +187,19 @@ export function createResponseHook(): ResponseHook {
 
   const own: Methods = {
     writeHead(this: ServerResponse, ...args: unknown[]) {
-      return writeHead(this, states.get(this) as Hooked, args)
+      return writeHead(this, stateOf(this) as Hooked, args)
     },
     write(this: ServerResponse, ...args: unknown[]) {
-      return write(this, states.get(this) as Hooked, args)
+      return write(this, stateOf(this) as Hooked, args)
     },
     end(this: ServerResponse, ...args: unknown[]) {
-      return end(this, states.get(this) as Hooked, args)
+      return end(this, stateOf(this) as Hooked, args)
     },
   }
 
   // The client went away, or the app never answered: end the request without persisting.
   const onClose = function (this: ServerResponse): void {
-    const hooked = states.get(this) ?? shared.get(this)
+    const hooked = stateOf(this) ?? shared.get(this)
     if (hooked !== undefined && !hooked.ending && !hooked.failed) abort(hooked.rs)
   }
 
@@ -215,14 +220,11 @@ export function createResponseHook(): ResponseHook {
         return
       }
       res.on('close', onClose)
-      states.set(
-        res,
-        new Hooked(
-          rs,
-          res.writeHead as unknown as Method,
-          res.write as unknown as Method,
-          res.end as unknown as Method,
-        ),
+      ;(res as unknown as Record<symbol, Hooked>)[STATE] = new Hooked(
+        rs,
+        res.writeHead as unknown as Method,
+        res.write as unknown as Method,
+        res.end as unknown as Method,
       )
       res.writeHead = own.writeHead as unknown as ServerResponse['writeHead']
       res.write = own.write as unknown as ServerResponse['write']
