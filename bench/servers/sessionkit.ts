@@ -9,6 +9,7 @@ import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import type { Store } from '../../src/core/store.js'
 import type { Sessions } from '../../src/core/types.js'
+import type { RedisLikeClient } from '../../src/stores/redis.js'
 import type { ChildEnv } from './child.js'
 
 const build = process.env['BENCH_SESSIONKIT']
@@ -35,6 +36,23 @@ export interface BenchSessions {
   close(): Promise<void>
 }
 
+/** The Redis store over a connected client (node-redis or ioredis), and how to close both. */
+async function redisStore(
+  client: RedisLikeClient,
+  quit: () => Promise<unknown>,
+): Promise<{ store: Store; close(): Promise<void> }> {
+  const { createRedisStore } =
+    await sessionkit<typeof import('../../src/stores/redis.js')>('stores/redis.js')
+  const store = createRedisStore(client, { prefix: `bench:${process.pid}:` })
+  return {
+    store,
+    close: async () => {
+      await store.close?.()
+      await quit().catch(() => {})
+    },
+  }
+}
+
 async function makeStore(env: ChildEnv): Promise<{ store: Store; close(): Promise<void> }> {
   switch (env.store) {
     case 'memory': {
@@ -58,30 +76,12 @@ async function makeStore(env: ChildEnv): Promise<{ store: Store; close(): Promis
     case 'redis': {
       const client = createClient({ socket: { host: '127.0.0.1', port: env.redisPort } })
       await client.connect()
-      const { createRedisStore } =
-        await sessionkit<typeof import('../../src/stores/redis.js')>('stores/redis.js')
-      const store = createRedisStore(client, { prefix: `bench:${process.pid}:` })
-      return {
-        store,
-        close: async () => {
-          await store.close?.()
-          await client.quit().catch(() => {})
-        },
-      }
+      return redisStore(client, () => client.quit())
     }
     case 'ioredis': {
       const client = new Redis({ host: '127.0.0.1', port: env.redisPort, lazyConnect: true })
       await client.connect()
-      const { createRedisStore } =
-        await sessionkit<typeof import('../../src/stores/redis.js')>('stores/redis.js')
-      const store = createRedisStore(client, { prefix: `bench:${process.pid}:` })
-      return {
-        store,
-        close: async () => {
-          await store.close?.()
-          await client.quit().catch(() => {})
-        },
-      }
+      return redisStore(client, () => client.quit())
     }
     case 'cookie': {
       const { createCookieStore } =
