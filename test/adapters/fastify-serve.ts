@@ -6,10 +6,8 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { sessionkitPlugin } from '../../src/adapters/fastify.js'
 import type { Store } from '../../src/core/store.js'
 import type { Sessions, SessionsOptions } from '../../src/core/types.js'
-import { createSessions } from '../../src/index.js'
-import { createMemoryStore } from '../../src/stores/memory.js'
 import { createTestClient, type TestClient } from '../../src/testing/test-client.js'
-import { spyStore } from './harness.js'
+import { spiedSessions, type spyStore } from './harness.js'
 
 /** The app, its client and port, the sessions and their store (spied, and the memory underneath). */
 export interface Served {
@@ -28,9 +26,7 @@ export async function serve(
   options: Omit<SessionsOptions, 'store'> = {},
   overrides: (memory: Store) => Parameters<typeof spyStore>[1] = () => ({}),
 ): Promise<Served> {
-  const memory = createMemoryStore()
-  const store = spyStore(memory, overrides(memory))
-  const sessions = createSessions({ ...options, store })
+  const { memory, store, sessions } = spiedSessions(options, overrides)
   const app = Fastify()
   await app.register(sessionkitPlugin, { sessions })
   routes(app)

@@ -10,7 +10,9 @@ import express from 'express'
 import express4 from 'express4'
 import { type SessionMiddlewareOptions, session } from '../../src/adapters/express.js'
 import type { SessionRecord, Store } from '../../src/core/store.js'
-import type { Session, Sessions } from '../../src/core/types.js'
+import type { Session, Sessions, SessionsOptions } from '../../src/core/types.js'
+import { createSessions } from '../../src/index.js'
+import { createMemoryStore } from '../../src/stores/memory.js'
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
 export type Next = (error?: unknown) => void
@@ -130,6 +132,16 @@ export function spyStore(
   if (inner.lock) store.lock = inner.lock.bind(inner)
   if (inner.close) store.close = inner.close.bind(inner)
   return store
+}
+
+/** Sessions on a spied memory store: the memory, the spy over it, and the sessions. */
+export function spiedSessions(
+  options: Omit<SessionsOptions, 'store'> = {},
+  overrides: (memory: Store) => Parameters<typeof spyStore>[1] = () => ({}),
+): { memory: Store; store: ReturnType<typeof spyStore>; sessions: Sessions } {
+  const memory = createMemoryStore()
+  const store = spyStore(memory, overrides(memory))
+  return { memory, store, sessions: createSessions({ ...options, store }) }
 }
 
 /** A `set` that waits `ms` before writing: a slow store. */

@@ -14,7 +14,7 @@ import { createSessions } from '../../src/index.js'
 import { createMemoryStore } from '../../src/stores/memory.js'
 import { createTestClient, type TestClient } from '../../src/testing/test-client.js'
 import { koaAdapter } from './framework-adapters.js'
-import { delayedSet, handleOf, spyStore } from './harness.js'
+import { delayedSet, handleOf, spiedSessions, type spyStore } from './harness.js'
 import { sidOf } from './scenario-setup.js'
 import { scenarios } from './scenarios.js'
 
@@ -54,9 +54,7 @@ async function serve(
   options: Omit<SessionsOptions, 'store'> = {},
   overrides: (memory: Store) => Parameters<typeof spyStore>[1] = () => ({}),
 ): Promise<Served> {
-  const memory = createMemoryStore()
-  const store = spyStore(memory, overrides(memory))
-  const sessions = createSessions({ ...options, store })
+  const { memory, store, sessions } = spiedSessions(options, overrides)
   const app = new Koa()
   app.silent = true
   app.use(jsonBody)
