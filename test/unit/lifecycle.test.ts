@@ -1081,6 +1081,26 @@ describe('concurrency: merge (default)', () => {
     assert.equal((await b.request((s) => s.get('views'))).result, 50)
   })
 
+  it('conflicts between commits of one process are merged without a backoff timer (parallel requests do not wait in series)', async (t) => {
+    const { browser } = setup()
+    const b = browser()
+    await started(b, { views: 0 })
+    const requests = await Promise.all(Array.from({ length: 10 }, () => b.open()))
+    for (const rs of requests) rs.session.increment('views')
+    for (const rs of requests) rs.finalize()
+    // A frozen setTimeout: a commit that sleeps before retrying never settles.
+    t.mock.timers.enable({ apis: ['setTimeout'] })
+    const commits = Promise.all(requests.map((rs) => rs.commit())).then(() => 'committed')
+    const stuck = new Promise<string>((resolve) => {
+      let turns = 0
+      const spin = () => (++turns > 200 ? resolve('waiting on a timer') : setImmediate(spin))
+      setImmediate(spin)
+    })
+    assert.equal(await Promise.race([commits, stuck]), 'committed')
+    t.mock.timers.reset()
+    assert.equal((await b.request((s) => s.get('views'))).result, 10)
+  })
+
   it('a late write after destroy does not resurrect the session', async () => {
     const { browser, memory, sessions } = setup()
     const b = browser()
