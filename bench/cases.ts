@@ -3,7 +3,10 @@
  */
 
 /** What a request does with the session. */
-export type Kind = 'hello' | 'anon' | 'read' | 'incr' | 'big' | 'regen'
+export type Kind = 'hello' | 'anon' | 'read' | 'incr' | 'big' | 'regen' | 'contend'
+
+/** sessionkit's `concurrency` option, for the contention cases. */
+export type Concurrency = 'merge' | 'lock' | 'none'
 
 /** One server configuration loaded with one route. */
 export interface BenchCase {
@@ -16,21 +19,44 @@ export interface BenchCase {
   kind: Kind
   /** File in bench/servers/ (without .ts). */
   server: string
+  /** The `concurrency` option the server runs with (contention cases); the default otherwise. */
+  concurrency?: Concurrency
+}
+
+/** How a kind is loaded. */
+export interface KindPlan {
+  /** Route loaded. */
+  path: string
+  /** Seeding route that makes each session of the pool. */
+  seed?: string
+  /** Follow `Set-Cookie` per session (regenerate). */
+  follow?: boolean
+  /** Sessions in the pool (default 64: two requests in flight never share one). */
+  pool?: number
+  /** A route answering `views: N` for the session, read after the load to count lost updates. */
+  count?: string
+  title: string
 }
 
 /** Route, seeding route and cookie following of each kind. */
-export const KINDS: Record<Kind, { path: string; seed?: string; follow?: boolean; title: string }> =
-  {
-    hello: { path: '/hello', title: 'baselines: hello world without sessions' },
-    anon: {
-      path: '/hello',
-      title: 'anonymous request (no cookie, route never touches the session)',
-    },
-    read: { path: '/read', seed: '/seed', title: 'read-only request (cookie, `get`)' },
-    incr: { path: '/incr', seed: '/seed', title: "`increment('views')` per request" },
-    big: { path: '/big', seed: '/seed?big=1', title: '2 KB session (read + small write)' },
-    regen: { path: '/regen', seed: '/seed', follow: true, title: 'regenerate per request' },
-  }
+export const KINDS: Record<Kind, KindPlan> = {
+  hello: { path: '/hello', title: 'baselines: hello world without sessions' },
+  anon: {
+    path: '/hello',
+    title: 'anonymous request (no cookie, route never touches the session)',
+  },
+  read: { path: '/read', seed: '/seed', title: 'read-only request (cookie, `get`)' },
+  incr: { path: '/incr', seed: '/seed', title: "`increment('views')` per request" },
+  big: { path: '/big', seed: '/seed?big=1', title: '2 KB session (read + small write)' },
+  regen: { path: '/regen', seed: '/seed', follow: true, title: 'regenerate per request' },
+  contend: {
+    path: '/contend',
+    seed: '/seed',
+    pool: 1,
+    count: '/read',
+    title: 'contention: one session, 10 connections, `increment` after 1 ms of awaited work',
+  },
+}
 
 const FRAMEWORKS = [
   ['node:http', 'node'],
@@ -40,6 +66,9 @@ const FRAMEWORKS = [
 ] as const
 const STORES = ['memory', 'sqlite', 'file', 'redis'] as const
 const SESSION_KINDS = ['read', 'incr', 'big', 'regen'] as const
+const CONCURRENCY: readonly Concurrency[] = ['none', 'merge', 'lock']
+// The stores whose locks and compare-and-set differ: in-process, one SQLite file, Redis.
+const CONTENTION_STORES = ['memory', 'sqlite', 'redis'] as const
 
 function make(
   library: string,
@@ -94,6 +123,13 @@ export function allCases(): BenchCase[] {
         if (kind !== 'regen')
           cases.push(make('iron-session', 'node:http', 'cookie', kind, 'iron-session'))
       }
+    }
+  }
+  // Lock and merge overhead: every request of the 10 connections on one session, per mode.
+  for (const store of CONTENTION_STORES) {
+    for (const concurrency of CONCURRENCY) {
+      const c = make('sessionkit', 'node:http', store, 'contend', 'node')
+      cases.push({ ...c, id: `${c.id} · ${concurrency}`, concurrency })
     }
   }
   return cases

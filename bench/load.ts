@@ -15,6 +15,13 @@ export interface LoadPlan {
   seed?: string
   /** Follow `Set-Cookie` per session (regenerate changes the id on every request). */
   followCookies?: boolean
+  /** Sessions in the pool (default {@link POOL}). */
+  pool?: number
+  /**
+   * A route answering `views: N` for a session: after the load, each session's count is read
+   * there and compared with the answered requests (every answered request incremented it once).
+   */
+  count?: string
   /** Load seconds after the warm-up. */
   duration: number
   /** Warm-up seconds (not measured). */
@@ -39,11 +46,17 @@ export interface LoadResult {
   failures: number
   /** The `.cpuprofile` file, when profiled. */
   profile?: string
+  /**
+   * With `count`: answered increments (warm-up included) missing from the sessions' counts. A
+   * lower bound: autocannon ends a run by dropping its sockets, and a request dropped while in
+   * flight (up to 10 per run) may still have counted.
+   */
+  lost?: number
 }
 
 // Sessions in the pool. Requests take them round robin, so with 10 connections two requests in
 // flight never share a session: we measure the per-request cost, not contention.
-const POOL = 64
+export const POOL = 64
 /** Connections autocannon keeps open, one request in flight on each. */
 export const CONNECTIONS = 10
 
@@ -70,10 +83,24 @@ async function seedOne(port: number, seed: string): Promise<Jar> {
   return jar
 }
 
-async function prime(port: number, seed: string): Promise<Jar[]> {
+async function prime(port: number, seed: string, pool: number): Promise<Jar[]> {
   const jars: Jar[] = []
-  for (let i = 0; i < POOL; i++) jars.push(await seedOne(port, seed))
+  for (let i = 0; i < pool; i++) jars.push(await seedOne(port, seed))
   return jars
+}
+
+/** The sum of the sessions' `views: N` at the `count` route. */
+async function countViews(port: number, count: string, jars: Jar[]): Promise<number> {
+  let total = 0
+  for (const jar of jars) {
+    const res = await fetch(`http://127.0.0.1:${port}${count}`, {
+      headers: { cookie: header(jar) },
+    })
+    const match = /views: (\d+)/.exec(await res.text())
+    if (match === null) throw new Error(`counting at ${count}: status ${res.status}`)
+    total += Number(match[1])
+  }
+  return total
 }
 
 /**
@@ -124,11 +151,12 @@ function percentile(values: number[], p: number): number {
 
 /** Prime, warm up and load `child`; resolves the measurement. */
 export async function load(child: ServerChild, plan: LoadPlan): Promise<LoadResult> {
-  const jars = plan.seed === undefined ? [] : await prime(child.port, plan.seed)
+  const jars = plan.seed === undefined ? [] : await prime(child.port, plan.seed, plan.pool ?? POOL)
   const inFlight = new Set<number>()
   const url = `http://127.0.0.1:${child.port}`
   // autocannon's own histogram keeps whole milliseconds; keep every response time instead.
   let times: number[] = []
+  let answered = 0
   const run = (duration: number) =>
     new Promise<Result>((resolve, reject) => {
       times = []
@@ -142,7 +170,10 @@ export async function load(child: ServerChild, plan: LoadPlan): Promise<LoadResu
       }
       const instance = autocannon(options, (err, result) => (err ? reject(err) : resolve(result)))
       instance.on('response', (_client, status, _bytes, ms) => {
-        if (status < 300) times.push(ms)
+        if (status < 300) {
+          times.push(ms)
+          answered++
+        }
       })
     })
   if (plan.warmup > 0) await run(plan.warmup)
@@ -167,6 +198,9 @@ export async function load(child: ServerChild, plan: LoadPlan): Promise<LoadResu
     failures: result.non2xx + result.errors + result.timeouts,
   }
   if (profile !== undefined) out.profile = profile
+  if (plan.count !== undefined) {
+    out.lost = Math.max(0, answered - (await countViews(child.port, plan.count, jars)))
+  }
   if (backend0 !== undefined && backend1 !== undefined) {
     out.backendUs = (backend1 - backend0) / Math.max(1, requests)
   }

@@ -20,6 +20,8 @@ export interface Summary {
   cpuUs: number
   backendUs: number | undefined
   failures: number
+  /** Lost updates summed over rounds (contention cases). */
+  lost: number | undefined
 }
 
 function median(values: number[]): number {
@@ -40,6 +42,9 @@ export function summarize(results: CaseResults): Summary {
     cpuUs: median(results.rounds.map((r) => r.cpuUs)),
     backendUs: backend.length > 0 ? median(backend) : undefined,
     failures: results.rounds.reduce((sum, r) => sum + r.failures, 0),
+    lost: results.rounds.some((r) => r.lost !== undefined)
+      ? results.rounds.reduce((sum, r) => sum + (r.lost ?? 0), 0)
+      : undefined,
   }
 }
 
@@ -62,6 +67,10 @@ export function renderTables(all: CaseResults[]): string {
   for (const kind of Object.keys(KINDS) as Kind[]) {
     const rows = all.filter((r) => r.case.kind === kind)
     if (rows.length === 0) continue
+    if (kind === 'contend') {
+      out.push(renderContention(rows))
+      continue
+    }
     out.push(`### ${KINDS[kind].title}\n`, HEAD)
     for (const r of rows) {
       const name = r.case.id.replace(` · ${kind}`, '')
@@ -82,5 +91,39 @@ export function renderTables(all: CaseResults[]): string {
     }
     out.push('')
   }
+  return out.join('\n')
+}
+
+const CONTENTION_HEAD =
+  '| case | req/s | p99 ms | CPU µs/req | Δ vs none µs | failed | lost updates |\n' +
+  '|---|---:|---:|---:|---:|---:|---:|'
+
+/**
+ * The contention cases: per store, each `concurrency` mode next to `none` (no protection), whose
+ * CPU per request is the baseline of the lock's or merge's overhead.
+ */
+function renderContention(rows: CaseResults[]): string {
+  const out = [`### ${KINDS.contend.title}\n`, CONTENTION_HEAD]
+  const unprotected = new Map<string, Summary>()
+  for (const r of rows) {
+    if (r.case.concurrency === 'none' && r.rounds.length > 0) {
+      unprotected.set(r.case.store, summarize(r))
+    }
+  }
+  for (const r of rows) {
+    const name = r.case.id.replace(' · contend', '')
+    if (r.rounds.length === 0) {
+      out.push(`| ${name} | failed: ${(r.error ?? '').split('\n', 1)[0]} |||||| |`)
+      continue
+    }
+    const s = summarize(r)
+    const none = unprotected.get(r.case.store)
+    const extra = s.backendUs === undefined ? '' : ` (+${s.backendUs.toFixed(0)} in redis)`
+    out.push(
+      `| ${name} | ${int(s.rps)} | ${ms(s.p99)} | ${int(s.cpuUs)}${extra} ` +
+        `| ${none ? int(s.cpuUs - none.cpuUs) : '—'} | ${s.failures} | ${s.lost ?? '—'} |`,
+    )
+  }
+  out.push('')
   return out.join('\n')
 }

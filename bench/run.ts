@@ -61,6 +61,7 @@ async function runCase(c: BenchCase, redis: RedisNode | undefined, round: number
       BENCH_STORE: c.store,
       BENCH_DIR: dir,
       BENCH_REDIS_PORT: String(redis?.port ?? 0),
+      ...(c.concurrency === undefined ? {} : { BENCH_CONCURRENCY: c.concurrency }),
       ...(build === undefined ? {} : { BENCH_SESSIONKIT: build }),
     },
   })
@@ -70,6 +71,8 @@ async function runCase(c: BenchCase, redis: RedisNode | undefined, round: number
       path: kind.path,
       ...(kind.seed === undefined ? {} : { seed: kind.seed }),
       followCookies: kind.follow === true,
+      ...(kind.pool === undefined ? {} : { pool: kind.pool }),
+      ...(kind.count === undefined ? {} : { count: kind.count }),
       duration,
       warmup,
       ...(redis !== undefined && usesRedis(c) ? { backendCpu: () => redisCpu(redis.port) } : {}),

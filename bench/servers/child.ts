@@ -22,6 +22,8 @@ export interface ChildEnv {
   dir: string
   /** Port of the redis-server the harness started. */
   redisPort: number
+  /** sessionkit's `concurrency` option (`BENCH_CONCURRENCY`); its default when absent. */
+  concurrency: 'merge' | 'lock' | 'none' | undefined
 }
 
 /** Read the case from the environment. */
@@ -30,7 +32,14 @@ export function childEnv(): ChildEnv {
     store: process.env['BENCH_STORE'] ?? 'none',
     dir: process.env['BENCH_DIR'] ?? '',
     redisPort: Number(process.env['BENCH_REDIS_PORT'] ?? 0),
+    concurrency: concurrencyOf(process.env['BENCH_CONCURRENCY']),
   }
+}
+
+function concurrencyOf(value: string | undefined): ChildEnv['concurrency'] {
+  if (value === undefined || value === '') return undefined
+  if (value === 'merge' || value === 'lock' || value === 'none') return value
+  throw new Error(`BENCH_CONCURRENCY: unknown mode ${value}`)
 }
 
 /** A 2 KB string, the bulk of the "2 KB session" case. */

@@ -3,6 +3,7 @@
  * `next` of its own, as docs/express.md shows for plain node:http.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { BLOB, childEnv, listen, wantsBig } from './child.js'
 import { benchSessions, sessionkit } from './sessionkit.js'
 
@@ -16,6 +17,11 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
       return
     case '/incr':
     case '/big':
+      res.end(`views: ${s.increment('views')}`)
+      return
+    case '/contend':
+      // Awaited work (a database call, say) before the write: requests on one session overlap.
+      await sleep(1)
       res.end(`views: ${s.increment('views')}`)
       return
     case '/regen':

@@ -95,8 +95,15 @@ async function makeStore(env: ChildEnv): Promise<{ store: Store; close(): Promis
   }
 }
 
-/** Default options (no secret: the cookie is the bare 256-bit id), on the case's store. */
+/**
+ * Default options (no secret: the cookie is the bare 256-bit id), on the case's store, with the
+ * case's `concurrency` when it names one.
+ */
 export async function benchSessions(env: ChildEnv): Promise<BenchSessions> {
   const { store, close } = await makeStore(env)
-  return { sessions: createSessions({ store }), close }
+  const { concurrency } = env
+  return {
+    sessions: createSessions(concurrency === undefined ? { store } : { store, concurrency }),
+    close,
+  }
 }
