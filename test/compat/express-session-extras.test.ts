@@ -11,6 +11,7 @@ import { ConfigError } from '../../src/core/errors.js'
 import type { Store as SessionkitStore } from '../../src/core/store.js'
 import { createMemoryStore } from '../../src/stores/memory.js'
 import { manualClock } from '../adapters/harness.js'
+import { countingStore } from '../unit/helpers.js'
 import {
   Client,
   frameworks,
@@ -161,6 +162,27 @@ describe('sessionkit extra: concurrency with a sessionkit store', () => {
     const result = await parallel({ sessionkit: { store, concurrency: 'merge' } }, keys)
     for (const key of keyNames) assert.equal(result.data[key], true, `${key} kept`)
     assert.equal(result.data['views'], 1)
+  })
+
+  it("'merge': 20 parallel writes from one process take turns, at most two store writes each (no retry storm)", async () => {
+    const counting = countingStore(createMemoryStore({ sweepInterval: 0 }))
+    const many = Array.from({ length: 20 }, (_, i) => `/slow-key?k=m${i}`)
+    const served = await start({ sessionkit: { store: counting.store, concurrency: 'merge' } })
+    const client = new Client(served.url)
+    try {
+      await client.get('/views')
+      counting.reset()
+      await Promise.all(many.map((path) => client.get(path)))
+      const result = await data(client)
+      for (let i = 0; i < many.length; i++) assert.equal(result[`m${i}`], true, `m${i} kept`)
+      // Each write fails at most once, on the write that took its turn just before it.
+      assert.ok(
+        (counting.calls['set'] ?? 0) <= 2 * many.length,
+        `${counting.calls['set']} store writes for ${many.length} parallel requests`,
+      )
+    } finally {
+      await served.close()
+    }
   })
 
   it(`(contrast) 'none' loses some of the same parallel writes`, async () => {

@@ -5,8 +5,8 @@
  * cookie values), and written with the chosen concurrency: compare-and-set with a three-way merge
  * (`'merge'`), or plain writes (`'lock'`, whose lock the middleware holds, and `'none'`).
  */
-import { randomInt } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
+import { performance } from 'node:perf_hooks'
+import { backOff, inTurn } from '../../core/commit-turns.js'
 import { SessionConflict } from '../../core/errors.js'
 import { storeKey } from '../../core/ids.js'
 import type { Store as SessionkitStore, SessionRecord } from '../../core/store.js'
@@ -31,6 +31,8 @@ function settle<T>(promise: Promise<T>, callback: ResultCallback<T> | undefined)
 export class SessionkitStoreAdapter extends Store {
   readonly #store: SessionkitStore
   readonly #extras: ExtrasSettings
+  /** Merge writes to one session from this process, in turn (core/commit-turns.ts). */
+  readonly #turns = new Map<string, Promise<unknown>>()
 
   constructor(store: SessionkitStore, extras: ExtrasSettings) {
     super()
@@ -95,7 +97,7 @@ export class SessionkitStoreAdapter extends Store {
       setBase(session, { key, version, json: mine, view: mine, createdAt })
       return
     }
-    await this.#merge(session, key, mine, base, createdAt, record)
+    await inTurn(this.#turns, key, () => this.#merge(session, key, mine, base, createdAt, record))
   }
 
   async #merge(
@@ -111,8 +113,7 @@ export class SessionkitStoreAdapter extends Store {
     let expected = base?.version ?? 0
     let data = base ? JSON.stringify(applyChanges(JSON.parse(base.json) as Json, changes)) : mine
     const deadline = performance.now() + this.#extras.mergeTimeoutMs
-    let cap = 4
-    for (;;) {
+    for (let attempt = 0; ; attempt++) {
       const written = await this.#store.set(key, record(data, expected + 1), {
         ifVersion: expected,
       })
@@ -120,16 +121,14 @@ export class SessionkitStoreAdapter extends Store {
         setBase(session, { key, version: expected + 1, json: data, view: mine, createdAt })
         return
       }
+      if (performance.now() >= deadline) throw new SessionConflict()
+      await backOff(attempt, deadline)
       const fresh = await this.#store.get(key)
       // Destroyed (or expired) since this request loaded it: a late write never resurrects it.
       if (fresh === null && base !== undefined) return
       expected = fresh?.version ?? 0
       const target = fresh === null ? {} : (JSON.parse(fresh.data) as Json)
       data = JSON.stringify(applyChanges(target, changes))
-      const left = deadline - performance.now()
-      if (left <= 0) throw new SessionConflict()
-      await sleep(Math.min(left, randomInt(cap) + 1))
-      cap = Math.min(cap * 2, 100)
     }
   }
 
