@@ -5,7 +5,8 @@
  * prints one JSON line per case: `{ case, cpuUs }` (process CPU µs per request, median of three
  * batches after a warm-up). It loads sessionkit like the servers do (`BENCH_SESSIONKIT`: the
  * compiled build), so the figure is the floor under the HTTP cases' Δ, with no socket, parser or
- * framework around it.
+ * framework around it. A case name as argument runs that case alone: `BENCH_SESSIONKIT=<build>
+ * node --cpu-prof --import tsx bench/core-child.ts read` profiles the read path.
  */
 import type { RequestContext } from '../src/core/types.js'
 import { sessionkit } from './servers/sessionkit.js'
@@ -62,7 +63,10 @@ const cases = {
   },
 }
 
+// One case only when named (`bench/core-child.ts read`), e.g. to profile it with `--cpu-prof`.
+const only = process.argv[2]
 for (const [name, run] of Object.entries(cases)) {
+  if (only !== undefined && name !== only) continue
   for (let i = 0; i < WARMUP; i++) await run(i)
   const batches: number[] = []
   for (let b = 0; b < 3; b++) {
