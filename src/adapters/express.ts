@@ -55,7 +55,6 @@ export type SessionMiddleware = (
 // request gets `req.session` as an own property anyway; there it sits under a symbol, because a
 // weak-map entry per request cost ~10–30 µs of CPU per request, most of it garbage collection
 // (docs/benchmarks.md).
-const opened = new WeakMap<IncomingMessage, Opened>()
 const OPENED = Symbol('sessionkit.opened')
 type OpenedSlot = Record<typeof OPENED, Opened | undefined>
 
@@ -117,13 +116,11 @@ function viaPrototype(req: IncomingMessage, property: string): boolean {
 }
 
 function openedOn(req: IncomingMessage): Opened | undefined {
-  return (req as unknown as OpenedSlot)[OPENED] ?? opened.get(req)
+  return (req as unknown as OpenedSlot)[OPENED]
 }
 
 function setOpened(req: IncomingMessage, entry: Opened): void {
-  if (Object.getPrototypeOf(req) === IncomingMessage.prototype) {
-    ;(req as unknown as OpenedSlot)[OPENED] = entry
-  } else opened.set(req, entry)
+  ;(req as unknown as OpenedSlot)[OPENED] = entry
 }
 
 function findOpened(req: IncomingMessage, sessions: Sessions<object>): Opened | undefined {

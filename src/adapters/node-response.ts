@@ -73,7 +73,6 @@ export function createResponseHook(): ResponseHook {
   const STATE = Symbol('sessionkit.hooked')
   const stateOf = (res: ServerResponse): Hooked | undefined =>
     (res as unknown as Record<symbol, Hooked | undefined>)[STATE]
-  const shared = new WeakMap<ServerResponse, Hooked>()
 
   // Finalize once; null when it failed (the response must then become an error response).
   const prepare = (res: ServerResponse, hooked: Hooked): ResponsePlan | null => {
@@ -199,18 +198,23 @@ export function createResponseHook(): ResponseHook {
 
   // The client went away, or the app never answered: end the request without persisting.
   const onClose = function (this: ServerResponse): void {
-    const hooked = stateOf(this) ?? shared.get(this)
+    const hooked = stateOf(this)
     if (hooked !== undefined && !hooked.ending && !hooked.failed) abort(hooked.rs)
   }
 
   const hookShared = (res: ServerResponse, rs: RequestSession<object>, next: Methods): void => {
     res.on('close', onClose)
-    shared.set(res, new Hooked(rs, next.writeHead, next.write, next.end))
+    ;(res as unknown as Record<symbol, Hooked>)[STATE] = new Hooked(
+      rs,
+      next.writeHead,
+      next.write,
+      next.end,
+    )
   }
 
   // This middleware's replacements on the framework prototype of `res`, or null when `res` must
   // be hooked with own properties.
-  const sharedMethods = prototypeHook(shared, { writeHead, write, end })
+  const sharedMethods = prototypeHook(stateOf, { writeHead, write, end })
 
   return {
     hook(res, rs) {

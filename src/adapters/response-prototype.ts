@@ -41,10 +41,10 @@ const prototypeLayers = new WeakMap<object, number>()
  * replacements on its framework prototype pass through to (putting them there on first use), or
  * null when the response must be hooked with own properties: no framework prototype, methods
  * already wrapped on the response, or a prototype already carrying MAX_PROTOTYPE_LAYERS other
- * middlewares' replacements. The replacements run `hooks` for the responses found in `states`.
+ * middlewares' replacements. The replacements run `hooks` for the responses `stateOf` finds state for.
  */
 export function prototypeHook<S>(
-  states: WeakMap<ServerResponse, S>,
+  stateOf: (res: ServerResponse) => S | undefined,
   hooks: HookedMethods<S>,
 ): (res: ServerResponse) => Methods | null {
   const { writeHead, write, end } = hooks
@@ -54,15 +54,15 @@ export function prototypeHook<S>(
     const next = methodsOf(proto)
     const methods: Methods = {
       writeHead(this: ServerResponse, ...args: unknown[]) {
-        const state = states.get(this)
+        const state = stateOf(this)
         return state === undefined ? next.writeHead.apply(this, args) : writeHead(this, state, args)
       },
       write(this: ServerResponse, ...args: unknown[]) {
-        const state = states.get(this)
+        const state = stateOf(this)
         return state === undefined ? next.write.apply(this, args) : write(this, state, args)
       },
       end(this: ServerResponse, ...args: unknown[]) {
-        const state = states.get(this)
+        const state = stateOf(this)
         return state === undefined ? next.end.apply(this, args) : end(this, state, args)
       },
     }
