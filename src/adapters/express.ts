@@ -49,21 +49,28 @@ export type SessionMiddleware = (
 ) => void
 
 // Which sessions object gave which session to a request (`sessionOf`) with which effective
-// trustProxy (`csrf()`): a list per request, newest first. On a request with a framework
-// prototype (Express) it is kept in a weak map, not on the request: each property added to an
-// Express request costs microseconds (see response-prototype.ts). A plain node:http or Connect
-// request gets `req.session` as an own property anyway; there it sits under a symbol, because a
-// weak-map entry per request cost ~10–30 µs of CPU per request, most of it garbage collection
-// (docs/benchmarks.md).
+// trustProxy (`csrf()`): a list per request, newest first, under a symbol on the request. A
+// weak-map entry per request cost more, most of it garbage collection (docs/benchmarks.md).
 const OPENED = Symbol('sessionkit.opened')
 type OpenedSlot = Record<typeof OPENED, Opened | undefined>
 
 interface Opened {
   readonly sessions: Sessions<object>
-  readonly session: Session<object>
   readonly property: string
   readonly trust: TrustProxy
   readonly next: Opened | undefined
+  /** The session; undefined until first asked for when `open` is set. */
+  session: Session<object> | undefined
+  /** Opens the session of a cookie-less Express request on first use (see `session()`). */
+  readonly open: ((req: IncomingMessage, res: ServerResponse) => Session<object>) | undefined
+  readonly res: ServerResponse | undefined
+}
+
+function sessionIn(req: IncomingMessage, item: Opened): Session<object> | undefined {
+  if (item.session === undefined && item.open !== undefined) {
+    item.session = item.open(req, item.res as ServerResponse)
+  }
+  return item.session
 }
 
 // Framework request prototypes that already read `property` from `opened`.
@@ -95,7 +102,7 @@ function viaPrototype(req: IncomingMessage, property: string): boolean {
       enumerable: false,
       get(this: IncomingMessage) {
         for (let item = openedOn(this); item !== undefined; item = item.next) {
-          if (item.property === property) return item.session
+          if (item.property === property) return sessionIn(this, item)
         }
         return undefined
       },
@@ -164,20 +171,58 @@ export function session<T extends object>(
 ): SessionMiddleware {
   const { property, trustProxy } = checkAdapterOptions(sessions, opts)
   const owner = sessions as unknown as Sessions<object>
+  const trust = trustProxy ?? sessions.trustProxy
   const responses = createResponseHook()
   const record = (req: IncomingMessage, rs: RequestSession<T>): void => {
     setOpened(req, {
       sessions: owner,
-      session: rs.session as Session<object>,
       property,
-      trust: trustProxy ?? sessions.trustProxy,
+      trust,
       next: openedOn(req),
+      session: rs.session as Session<object>,
+      open: undefined,
+      res: undefined,
     })
     if (!viaPrototype(req, property))
       (req as unknown as Record<string, unknown>)[property] = rs.session
   }
+  // Whether `openWithoutCookie` opens this `sessions` synchronously (learnt on the first
+  // cookie-less request): only then can an anonymous request wait until its session is used.
+  let opensWithoutCookie = false
+  const openLater = (req: IncomingMessage, res: ServerResponse): Session<object> => {
+    const context = requestContext(req, trustProxy)
+    // What the middleware saw: no cookie, so a new session.
+    context.cookieHeader = undefined
+    let fresh: RequestSession<T> | null = null
+    fresh = openWithoutCookie(sessions, context, {
+      onStart: () => responses.hookLater(res, fresh as unknown as RequestSession<object>),
+      sealed: () => res.headersSent || res.destroyed,
+    })
+    if (fresh === null) throw new Error('sessionkit: could not open a session without a cookie')
+    return fresh.session as Session<object>
+  }
   return (req, res, next) => {
     if (findOpened(req, owner) !== undefined) {
+      next()
+      return
+    }
+    // A request without cookies, on Express: nothing is opened until `req.session` or
+    // `sessionOf` is used, and `res` is hooked only if the session then starts.
+    if (
+      opensWithoutCookie &&
+      req.headers.cookie === undefined &&
+      responses.deferrable(res) &&
+      viaPrototype(req, property)
+    ) {
+      setOpened(req, {
+        sessions: owner,
+        property,
+        trust,
+        next: openedOn(req),
+        session: undefined,
+        open: openLater,
+        res,
+      })
       next()
       return
     }
@@ -189,16 +234,17 @@ export function session<T extends object>(
     fresh = openWithoutCookie(
       sessions,
       context,
-      later === null
-        ? undefined
-        : {
-            onStart: () => later(fresh as unknown as RequestSession<object>),
+      later
+        ? {
+            onStart: () => responses.hookLater(res, fresh as unknown as RequestSession<object>),
             sealed: () => res.headersSent || res.destroyed,
-          },
+          }
+        : undefined,
     )
     if (fresh !== null) {
+      opensWithoutCookie = true
       record(req, fresh)
-      if (later === null) responses.hook(res, fresh as unknown as RequestSession<object>)
+      if (!later) responses.hook(res, fresh as unknown as RequestSession<object>)
       next()
       return
     }
@@ -259,7 +305,8 @@ export function sessionOf<T extends object>(
   req: IncomingMessage,
   sessions: Sessions<T>,
 ): Session<T> {
-  const found = findOpened(req, sessions as unknown as Sessions<object>)?.session
+  const item = findOpened(req, sessions as unknown as Sessions<object>)
+  const found = item === undefined ? undefined : sessionIn(req, item)
   if (!found) {
     throw new Error(
       'sessionkit: no session for this request: mount session(sessions) with this sessions object before this handler',

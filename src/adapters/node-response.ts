@@ -47,18 +47,20 @@ export interface ResponseHook {
   /** Hook now. */
   hook(res: ServerResponse, rs: RequestSession<object>): void
   /**
-   * For a session that may start later: a function that hooks `res` then, or null when `res`
-   * must be hooked now. Only methods the response looks up on its prototype can be hooked late:
-   * a handler writing `res.end(String(session.increment('n')))` has read `res.end` before the
-   * session starts, so methods put on the response itself at that point would never run.
+   * Whether `res` can be hooked later, with `hookLater`, when a session starts. Only methods the
+   * response looks up on its prototype can be hooked late: a handler writing
+   * `res.end(String(session.increment('n')))` has read `res.end` before the session starts, so
+   * methods put on the response itself at that point would never run.
    */
-  deferrable(res: ServerResponse): ((rs: RequestSession<object>) => void) | null
+  deferrable(res: ServerResponse): boolean
+  /** Hook a response `deferrable` accepted, even if it got methods of its own since. */
+  hookLater(res: ServerResponse, rs: RequestSession<object>): void
 }
 
 /**
  * A hook for one middleware. Its `writeHead`/`write`/`end` replacements are created once here and
- * find the response's state under a symbol or in a weak map of their own (per middleware, so two
- * session middlewares on one response stack as before).
+ * find the response's state under a symbol of their own (per middleware, so two session
+ * middlewares on one response stack as before).
  *
  * On a response whose prototype a framework swaps per request (Express), the replacements go once
  * onto that framework's prototype and pass through for responses this middleware did not hook
@@ -67,9 +69,8 @@ export interface ResponseHook {
  * properties as before.
  */
 export function createResponseHook(): ResponseHook {
-  // A response hooked with own methods (plain node:http) keeps its state under this
-  // middleware's symbol, next to them; one hooked through a framework prototype (Express), in
-  // `shared`, adding no property (see response-prototype.ts).
+  // A hooked response keeps its state under this middleware's symbol, whether its methods were
+  // replaced on itself (plain node:http) or on its framework prototype (Express).
   const STATE = Symbol('sessionkit.hooked')
   const stateOf = (res: ServerResponse): Hooked | undefined =>
     (res as unknown as Record<symbol, Hooked | undefined>)[STATE]
@@ -235,8 +236,12 @@ export function createResponseHook(): ResponseHook {
       res.end = own.end as unknown as ServerResponse['end']
     },
     deferrable(res) {
-      const next = sharedMethods(res)
-      return next === null ? null : (rs) => hookShared(res, rs, next)
+      return sharedMethods(res) !== null
+    },
+    hookLater(res, rs) {
+      const next = sharedMethods(res, true)
+      if (next === null) this.hook(res, rs)
+      else hookShared(res, rs, next)
     },
   }
 }
