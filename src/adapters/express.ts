@@ -64,6 +64,8 @@ interface Opened {
   /** Opens the session of a cookie-less Express request on first use (see `session()`). */
   readonly open: ((req: IncomingMessage, res: ServerResponse) => Session<object>) | undefined
   readonly res: ServerResponse | undefined
+  /** The response hook's state, once the response is hooked (see `createResponseHook`). */
+  hooked: object | undefined
 }
 
 function sessionIn(req: IncomingMessage, item: Opened): Session<object> | undefined {
@@ -172,7 +174,21 @@ export function session<T extends object>(
   const { property, trustProxy } = checkAdapterOptions(sessions, opts)
   const owner = sessions as unknown as Sessions<object>
   const trust = trustProxy ?? sessions.trustProxy
-  const responses = createResponseHook()
+  // The response's hook state goes into this middleware's entry on `res.req` (Node sets it):
+  // one property fewer added per Express response.
+  const responses = createResponseHook({
+    get: (res) => {
+      const req = res.req as IncomingMessage | undefined
+      return req === undefined ? undefined : findOpened(req, owner)?.hooked
+    },
+    set: (res, state) => {
+      const req = res.req as IncomingMessage | undefined
+      const item = req === undefined ? undefined : findOpened(req, owner)
+      if (item === undefined) return false
+      item.hooked = state
+      return true
+    },
+  })
   const record = (req: IncomingMessage, rs: RequestSession<T>): void => {
     setOpened(req, {
       sessions: owner,
@@ -182,6 +198,7 @@ export function session<T extends object>(
       session: rs.session as Session<object>,
       open: undefined,
       res: undefined,
+      hooked: undefined,
     })
     if (!viaPrototype(req, property))
       (req as unknown as Record<string, unknown>)[property] = rs.session
@@ -222,6 +239,7 @@ export function session<T extends object>(
         session: undefined,
         open: openLater,
         res,
+        hooked: undefined,
       })
       next()
       return

@@ -58,6 +58,17 @@ export interface ResponseHook {
 }
 
 /**
+ * Where a middleware can keep the state of a response it hooks through a framework prototype,
+ * instead of a property added to the response (which Express's prototype swap makes costly).
+ */
+export interface StateSlot {
+  /** The state `set` stored for `res`, if any. */
+  get(res: ServerResponse): object | undefined
+  /** Store `state` for `res`; false when there is no place (it then goes on the response). */
+  set(res: ServerResponse, state: object): boolean
+}
+
+/**
  * A hook for one middleware. Its `writeHead`/`write`/`end` replacements are created once here and
  * find the response's state under a symbol of their own (per middleware, so two session
  * middlewares on one response stack as before).
@@ -68,12 +79,14 @@ export interface ResponseHook {
  * wrapped them first), or that has no framework prototype (plain node:http), gets them as own
  * properties as before.
  */
-export function createResponseHook(): ResponseHook {
+export function createResponseHook(slot?: StateSlot): ResponseHook {
   // A hooked response keeps its state under this middleware's symbol, whether its methods were
   // replaced on itself (plain node:http) or on its framework prototype (Express).
   const STATE = Symbol('sessionkit.hooked')
   const stateOf = (res: ServerResponse): Hooked | undefined =>
     (res as unknown as Record<symbol, Hooked | undefined>)[STATE]
+  const sharedStateOf = (res: ServerResponse): Hooked | undefined =>
+    (slot?.get(res) as Hooked | undefined) ?? stateOf(res)
 
   // Finalize once; null when it failed (the response must then become an error response).
   const prepare = (res: ServerResponse, hooked: Hooked): ResponsePlan | null => {
@@ -199,23 +212,19 @@ export function createResponseHook(): ResponseHook {
 
   // The client went away, or the app never answered: end the request without persisting.
   const onClose = function (this: ServerResponse): void {
-    const hooked = stateOf(this)
+    const hooked = stateOf(this) ?? sharedStateOf(this)
     if (hooked !== undefined && !hooked.ending && !hooked.failed) abort(hooked.rs)
   }
 
   const hookShared = (res: ServerResponse, rs: RequestSession<object>, next: Methods): void => {
     res.on('close', onClose)
-    ;(res as unknown as Record<symbol, Hooked>)[STATE] = new Hooked(
-      rs,
-      next.writeHead,
-      next.write,
-      next.end,
-    )
+    const hooked = new Hooked(rs, next.writeHead, next.write, next.end)
+    if (slot?.set(res, hooked) !== true) (res as unknown as Record<symbol, Hooked>)[STATE] = hooked
   }
 
   // This middleware's replacements on the framework prototype of `res`, or null when `res` must
   // be hooked with own properties.
-  const sharedMethods = prototypeHook(stateOf, { writeHead, write, end })
+  const sharedMethods = prototypeHook(sharedStateOf, { writeHead, write, end })
 
   return {
     hook(res, rs) {
