@@ -64,7 +64,7 @@ describe('sessionkit/express on cookie-less Express requests (the session opens 
     }
   })
 
-  it('keeps two stacked middlewares apart: each property and sessionOf give their own session', async () => {
+  it('keeps two stacked middlewares apart, and saves both sessions of one response hooked through the prototype', async () => {
     const a = createSessions({ cookie: { name: 'a' } })
     const b = createSessions({ cookie: { name: 'b' } })
     const app = express()
@@ -80,6 +80,11 @@ describe('sessionkit/express on cookie-less Express requests (the session opens 
       req.session.set('n', 1)
       res.end(JSON.stringify(same))
     })
+    app.get('/both', (req, res) => {
+      const other = sessionOf(req, b)
+      const body = `${req.session.increment('n')},${other.increment('n', 10)},${Object.hasOwn(res, 'end')}`
+      res.end(body)
+    })
     const { base, close } = await listen(app)
     try {
       await (await fetch(`${base}/a`)).text()
@@ -87,6 +92,23 @@ describe('sessionkit/express on cookie-less Express requests (the session opens 
       assert.deepEqual(JSON.parse(await response.text()), [true, true, true], 'sessions as mounted')
       const cookies = response.headers.getSetCookie().map((c) => c.split('=')[0])
       assert.deepEqual(cookies, ['a'], 'only the session written to sets its cookie')
+
+      const first = await fetch(`${base}/both`)
+      assert.equal(await first.text(), '1,10,false', 'both started; no method put on the response')
+      const cookie = first.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ')
+      assert.deepEqual(
+        cookie
+          .split('; ')
+          .map((c) => c.split('=')[0])
+          .sort(),
+        ['a', 'b'],
+        'both cookies set',
+      )
+      const second = await fetch(`${base}/both`, { headers: { cookie } })
+      assert.equal(await second.text(), '2,20,false', 'both saved')
     } finally {
       await close()
     }
