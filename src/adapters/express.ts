@@ -179,7 +179,8 @@ export function session<T extends object>(
   const responses = createResponseHook({
     get: (res) => {
       const req = res.req as IncomingMessage | undefined
-      return req === undefined ? undefined : findOpened(req, owner)?.hooked
+      const item = req === undefined ? undefined : findOpened(req, owner)
+      return item === undefined ? null : item.hooked
     },
     set: (res, state) => {
       const req = res.req as IncomingMessage | undefined

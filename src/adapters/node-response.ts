@@ -62,8 +62,8 @@ export interface ResponseHook {
  * instead of a property added to the response (which Express's prototype swap makes costly).
  */
 export interface StateSlot {
-  /** The state `set` stored for `res`, if any. */
-  get(res: ServerResponse): object | undefined
+  /** The state `set` stored for `res`, if any; null when there is no place for it. */
+  get(res: ServerResponse): object | undefined | null
   /** Store `state` for `res`; false when there is no place (it then goes on the response). */
   set(res: ServerResponse, state: object): boolean
 }
@@ -85,8 +85,13 @@ export function createResponseHook(slot?: StateSlot): ResponseHook {
   const STATE = Symbol('sessionkit.hooked')
   const stateOf = (res: ServerResponse): Hooked | undefined =>
     (res as unknown as Record<symbol, Hooked | undefined>)[STATE]
-  const sharedStateOf = (res: ServerResponse): Hooked | undefined =>
-    (slot?.get(res) as Hooked | undefined) ?? stateOf(res)
+  // Looking for a symbol a response does not have is slow on Express's responses: only when the
+  // slot has no place for this response.
+  const sharedStateOf = (res: ServerResponse): Hooked | undefined => {
+    if (slot === undefined) return stateOf(res)
+    const state = slot.get(res)
+    return state === null ? stateOf(res) : (state as Hooked | undefined)
+  }
 
   // Finalize once; null when it failed (the response must then become an error response).
   const prepare = (res: ServerResponse, hooked: Hooked): ResponsePlan | null => {
