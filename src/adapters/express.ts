@@ -75,7 +75,7 @@ function sessionIn(req: IncomingMessage, item: Opened): Session<object> | undefi
   return item.session
 }
 
-// Framework request prototypes that already read `property` from `opened`.
+// Framework request prototypes that already read `property` from the opened-session list.
 const accessors = new WeakMap<object, Set<string>>()
 
 /**
