@@ -2,10 +2,11 @@
 // used. A file of its own: Express's response prototype takes only a few middlewares' hooks per
 // process (response-prototype.ts), and express.test.ts creates more than that.
 import assert from 'node:assert/strict'
-import { createServer } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, it } from 'node:test'
 import express from 'express'
+import express4 from 'express4'
 import { session, sessionOf } from '../../src/adapters/express.js'
 import { createSessions } from '../../src/index.js'
 
@@ -59,6 +60,34 @@ describe('sessionkit/express on cookie-less Express requests (the session opens 
       assert.ok(cookie, 'the session started after an await sets its cookie')
       const second = await fetch(`${base}/views`, { headers: { cookie } })
       assert.equal(await second.text(), 'views 2', 'and was saved')
+    } finally {
+      await close()
+    }
+  })
+
+  it('starts and saves a session first used in a sub-app, also of another Express major', async () => {
+    const app = express()
+    app.use(session(createSessions()))
+    const views = (req: IncomingMessage, res: ServerResponse) => {
+      res.end(`views ${String(req.session.increment('views'))}`)
+    }
+    const sub5 = express()
+    sub5.get('/views', views)
+    const sub4 = express4()
+    sub4.get('/views', views)
+    app.use('/five', sub5)
+    app.use('/four', sub4)
+    const { base, close } = await listen(app)
+    try {
+      await (await fetch(`${base}/five/views`)).text()
+      for (const path of ['/five/views', '/four/views']) {
+        const first = await fetch(`${base}${path}`)
+        assert.equal(await first.text(), 'views 1', `${path} started a session`)
+        const cookie = first.headers.get('set-cookie')?.split(';')[0]
+        assert.ok(cookie, `${path} set the session cookie`)
+        const second = await fetch(`${base}${path}`, { headers: { cookie } })
+        assert.equal(await second.text(), 'views 2', `${path} saved it`)
+      }
     } finally {
       await close()
     }
