@@ -49,25 +49,33 @@ export type SessionMiddleware = (
 ) => void
 
 // Which sessions object gave which session to a request (`sessionOf`) with which effective
-// trustProxy (`csrf()`): a list per request, newest first. On a request with a framework
-// prototype (Express) it is kept in a weak map, not on the request: each property added to an
-// Express request costs microseconds (see response-prototype.ts). A plain node:http or Connect
-// request gets `req.session` as an own property anyway; there it sits under a symbol, because a
-// weak-map entry per request cost ~10–30 µs of CPU per request, most of it garbage collection
-// (docs/benchmarks.md).
-const opened = new WeakMap<IncomingMessage, Opened>()
+// trustProxy (`csrf()`): a list per request, newest first, under a symbol on the request. A
+// weak-map entry per request cost more, most of it garbage collection (docs/benchmarks.md).
 const OPENED = Symbol('sessionkit.opened')
 type OpenedSlot = Record<typeof OPENED, Opened | undefined>
 
 interface Opened {
   readonly sessions: Sessions<object>
-  readonly session: Session<object>
   readonly property: string
   readonly trust: TrustProxy
   readonly next: Opened | undefined
+  /** The session; undefined until first asked for when `open` is set. */
+  session: Session<object> | undefined
+  /** Opens the session of a cookie-less Express request on first use (see `session()`). */
+  readonly open: ((req: IncomingMessage, res: ServerResponse) => Session<object>) | undefined
+  readonly res: ServerResponse | undefined
+  /** The response hook's state, once the response is hooked (see `createResponseHook`). */
+  hooked: object | undefined
 }
 
-// Framework request prototypes that already read `property` from `opened`.
+function sessionIn(req: IncomingMessage, item: Opened): Session<object> | undefined {
+  if (item.session === undefined && item.open !== undefined) {
+    item.session = item.open(req, item.res as ServerResponse)
+  }
+  return item.session
+}
+
+// Framework request prototypes that already read `property` from the opened-session list.
 const accessors = new WeakMap<object, Set<string>>()
 
 /**
@@ -96,7 +104,7 @@ function viaPrototype(req: IncomingMessage, property: string): boolean {
       enumerable: false,
       get(this: IncomingMessage) {
         for (let item = openedOn(this); item !== undefined; item = item.next) {
-          if (item.property === property) return item.session
+          if (item.property === property) return sessionIn(this, item)
         }
         return undefined
       },
@@ -117,13 +125,11 @@ function viaPrototype(req: IncomingMessage, property: string): boolean {
 }
 
 function openedOn(req: IncomingMessage): Opened | undefined {
-  return (req as unknown as OpenedSlot)[OPENED] ?? opened.get(req)
+  return (req as unknown as OpenedSlot)[OPENED]
 }
 
 function setOpened(req: IncomingMessage, entry: Opened): void {
-  if (Object.getPrototypeOf(req) === IncomingMessage.prototype) {
-    ;(req as unknown as OpenedSlot)[OPENED] = entry
-  } else opened.set(req, entry)
+  ;(req as unknown as OpenedSlot)[OPENED] = entry
 }
 
 function findOpened(req: IncomingMessage, sessions: Sessions<object>): Opened | undefined {
@@ -167,20 +173,75 @@ export function session<T extends object>(
 ): SessionMiddleware {
   const { property, trustProxy } = checkAdapterOptions(sessions, opts)
   const owner = sessions as unknown as Sessions<object>
-  const responses = createResponseHook()
+  const trust = trustProxy ?? sessions.trustProxy
+  // The response's hook state goes into this middleware's entry on `res.req` (Node sets it):
+  // one property fewer added per Express response.
+  const responses = createResponseHook({
+    get: (res) => {
+      const req = res.req as IncomingMessage | undefined
+      const item = req === undefined ? undefined : findOpened(req, owner)
+      return item === undefined ? null : item.hooked
+    },
+    set: (res, state) => {
+      const req = res.req as IncomingMessage | undefined
+      const item = req === undefined ? undefined : findOpened(req, owner)
+      if (item === undefined) return false
+      item.hooked = state
+      return true
+    },
+  })
   const record = (req: IncomingMessage, rs: RequestSession<T>): void => {
     setOpened(req, {
       sessions: owner,
-      session: rs.session as Session<object>,
       property,
-      trust: trustProxy ?? sessions.trustProxy,
+      trust,
       next: openedOn(req),
+      session: rs.session as Session<object>,
+      open: undefined,
+      res: undefined,
+      hooked: undefined,
     })
     if (!viaPrototype(req, property))
       (req as unknown as Record<string, unknown>)[property] = rs.session
   }
+  // Whether `openWithoutCookie` opens this `sessions` synchronously (learnt on the first
+  // cookie-less request): only then can an anonymous request wait until its session is used.
+  let opensWithoutCookie = false
+  const openLater = (req: IncomingMessage, res: ServerResponse): Session<object> => {
+    const context = requestContext(req, trustProxy)
+    // What the middleware saw: no cookie, so a new session.
+    context.cookieHeader = undefined
+    let fresh: RequestSession<T> | null = null
+    fresh = openWithoutCookie(sessions, context, {
+      onStart: () => responses.hookLater(res, fresh as unknown as RequestSession<object>),
+      sealed: () => res.headersSent || res.destroyed,
+    })
+    if (fresh === null) throw new Error('sessionkit: could not open a session without a cookie')
+    return fresh.session as Session<object>
+  }
   return (req, res, next) => {
     if (findOpened(req, owner) !== undefined) {
+      next()
+      return
+    }
+    // A request without cookies, on Express: nothing is opened until `req.session` or
+    // `sessionOf` is used, and `res` is hooked only if the session then starts.
+    if (
+      opensWithoutCookie &&
+      req.headers.cookie === undefined &&
+      responses.deferrable(res) &&
+      viaPrototype(req, property)
+    ) {
+      setOpened(req, {
+        sessions: owner,
+        property,
+        trust,
+        next: openedOn(req),
+        session: undefined,
+        open: openLater,
+        res,
+        hooked: undefined,
+      })
       next()
       return
     }
@@ -192,16 +253,17 @@ export function session<T extends object>(
     fresh = openWithoutCookie(
       sessions,
       context,
-      later === null
-        ? undefined
-        : {
-            onStart: () => later(fresh as unknown as RequestSession<object>),
+      later
+        ? {
+            onStart: () => responses.hookLater(res, fresh as unknown as RequestSession<object>),
             sealed: () => res.headersSent || res.destroyed,
-          },
+          }
+        : undefined,
     )
     if (fresh !== null) {
+      opensWithoutCookie = true
       record(req, fresh)
-      if (later === null) responses.hook(res, fresh as unknown as RequestSession<object>)
+      if (!later) responses.hook(res, fresh as unknown as RequestSession<object>)
       next()
       return
     }
@@ -262,7 +324,8 @@ export function sessionOf<T extends object>(
   req: IncomingMessage,
   sessions: Sessions<T>,
 ): Session<T> {
-  const found = findOpened(req, sessions as unknown as Sessions<object>)?.session
+  const item = findOpened(req, sessions as unknown as Sessions<object>)
+  const found = item === undefined ? undefined : sessionIn(req, item)
   if (!found) {
     throw new Error(
       'sessionkit: no session for this request: mount session(sessions) with this sessions object before this handler',

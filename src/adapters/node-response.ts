@@ -47,18 +47,31 @@ export interface ResponseHook {
   /** Hook now. */
   hook(res: ServerResponse, rs: RequestSession<object>): void
   /**
-   * For a session that may start later: a function that hooks `res` then, or null when `res`
-   * must be hooked now. Only methods the response looks up on its prototype can be hooked late:
-   * a handler writing `res.end(String(session.increment('n')))` has read `res.end` before the
-   * session starts, so methods put on the response itself at that point would never run.
+   * Whether `res` can be hooked later, with `hookLater`, when a session starts. Only methods the
+   * response looks up on its prototype can be hooked late: a handler writing
+   * `res.end(String(session.increment('n')))` has read `res.end` before the session starts, so
+   * methods put on the response itself at that point would never run.
    */
-  deferrable(res: ServerResponse): ((rs: RequestSession<object>) => void) | null
+  deferrable(res: ServerResponse): boolean
+  /** Hook a response `deferrable` accepted, even if it got methods of its own since. */
+  hookLater(res: ServerResponse, rs: RequestSession<object>): void
+}
+
+/**
+ * Where a middleware can keep the state of a response it hooks through a framework prototype,
+ * instead of a property added to the response (which Express's prototype swap makes costly).
+ */
+export interface StateSlot {
+  /** The state `set` stored for `res`, if any; null when there is no place for it. */
+  get(res: ServerResponse): object | undefined | null
+  /** Store `state` for `res`; false when there is no place (it then goes on the response). */
+  set(res: ServerResponse, state: object): boolean
 }
 
 /**
  * A hook for one middleware. Its `writeHead`/`write`/`end` replacements are created once here and
- * find the response's state under a symbol or in a weak map of their own (per middleware, so two
- * session middlewares on one response stack as before).
+ * find the response's state under a symbol of their own (per middleware, so two session
+ * middlewares on one response stack as before).
  *
  * On a response whose prototype a framework swaps per request (Express), the replacements go once
  * onto that framework's prototype and pass through for responses this middleware did not hook
@@ -66,14 +79,19 @@ export interface ResponseHook {
  * wrapped them first), or that has no framework prototype (plain node:http), gets them as own
  * properties as before.
  */
-export function createResponseHook(): ResponseHook {
-  // A response hooked with own methods (plain node:http) keeps its state under this
-  // middleware's symbol, next to them; one hooked through a framework prototype (Express), in
-  // `shared`, adding no property (see response-prototype.ts).
+export function createResponseHook(slot?: StateSlot): ResponseHook {
+  // A hooked response keeps its state under this middleware's symbol, whether its methods were
+  // replaced on itself (plain node:http) or on its framework prototype (Express).
   const STATE = Symbol('sessionkit.hooked')
   const stateOf = (res: ServerResponse): Hooked | undefined =>
     (res as unknown as Record<symbol, Hooked | undefined>)[STATE]
-  const shared = new WeakMap<ServerResponse, Hooked>()
+  // Looking for a symbol a response does not have is slow on Express's responses: only when the
+  // slot has no place for this response.
+  const sharedStateOf = (res: ServerResponse): Hooked | undefined => {
+    if (slot === undefined) return stateOf(res)
+    const state = slot.get(res)
+    return state === null ? stateOf(res) : (state as Hooked | undefined)
+  }
 
   // Finalize once; null when it failed (the response must then become an error response).
   const prepare = (res: ServerResponse, hooked: Hooked): ResponsePlan | null => {
@@ -199,18 +217,19 @@ export function createResponseHook(): ResponseHook {
 
   // The client went away, or the app never answered: end the request without persisting.
   const onClose = function (this: ServerResponse): void {
-    const hooked = stateOf(this) ?? shared.get(this)
+    const hooked = stateOf(this) ?? sharedStateOf(this)
     if (hooked !== undefined && !hooked.ending && !hooked.failed) abort(hooked.rs)
   }
 
   const hookShared = (res: ServerResponse, rs: RequestSession<object>, next: Methods): void => {
     res.on('close', onClose)
-    shared.set(res, new Hooked(rs, next.writeHead, next.write, next.end))
+    const hooked = new Hooked(rs, next.writeHead, next.write, next.end)
+    if (slot?.set(res, hooked) !== true) (res as unknown as Record<symbol, Hooked>)[STATE] = hooked
   }
 
   // This middleware's replacements on the framework prototype of `res`, or null when `res` must
   // be hooked with own properties.
-  const sharedMethods = prototypeHook(shared, { writeHead, write, end })
+  const sharedMethods = prototypeHook(sharedStateOf, { writeHead, write, end })
 
   return {
     hook(res, rs) {
@@ -231,8 +250,12 @@ export function createResponseHook(): ResponseHook {
       res.end = own.end as unknown as ServerResponse['end']
     },
     deferrable(res) {
-      const next = sharedMethods(res)
-      return next === null ? null : (rs) => hookShared(res, rs, next)
+      return sharedMethods(res) !== null
+    },
+    hookLater(res, rs) {
+      const next = sharedMethods(res, true)
+      if (next === null) this.hook(res, rs)
+      else hookShared(res, rs, next)
     },
   }
 }

@@ -41,12 +41,14 @@ const prototypeLayers = new WeakMap<object, number>()
  * replacements on its framework prototype pass through to (putting them there on first use), or
  * null when the response must be hooked with own properties: no framework prototype, methods
  * already wrapped on the response, or a prototype already carrying MAX_PROTOTYPE_LAYERS other
- * middlewares' replacements. The replacements run `hooks` for the responses found in `states`.
+ * middlewares' replacements. The replacements run `hooks` for the responses `stateOf` finds state
+ * for. With `ownMethodsSince`, a response whose prototype this middleware already patched keeps
+ * that path even if it got methods of its own since (they were wrapped around the patched ones).
  */
 export function prototypeHook<S>(
-  states: WeakMap<ServerResponse, S>,
+  stateOf: (res: ServerResponse) => S | undefined,
   hooks: HookedMethods<S>,
-): (res: ServerResponse) => Methods | null {
+): (res: ServerResponse, ownMethodsSince?: boolean) => Methods | null {
   const { writeHead, write, end } = hooks
   const patched = new WeakMap<object, Methods>()
 
@@ -54,15 +56,15 @@ export function prototypeHook<S>(
     const next = methodsOf(proto)
     const methods: Methods = {
       writeHead(this: ServerResponse, ...args: unknown[]) {
-        const state = states.get(this)
+        const state = stateOf(this)
         return state === undefined ? next.writeHead.apply(this, args) : writeHead(this, state, args)
       },
       write(this: ServerResponse, ...args: unknown[]) {
-        const state = states.get(this)
+        const state = stateOf(this)
         return state === undefined ? next.write.apply(this, args) : write(this, state, args)
       },
       end(this: ServerResponse, ...args: unknown[]) {
-        const state = states.get(this)
+        const state = stateOf(this)
         return state === undefined ? next.end.apply(this, args) : end(this, state, args)
       },
     }
@@ -73,10 +75,12 @@ export function prototypeHook<S>(
     return next
   }
 
-  return (res) => {
+  return (res, ownMethodsSince = false) => {
     const proto = frameworkPrototype(res)
-    if (proto === null || hasOwnMethods(res)) return null
+    if (proto === null) return null
     const next = patched.get(proto)
+    if (next !== undefined && ownMethodsSince) return next
+    if (hasOwnMethods(res)) return null
     if (next !== undefined) return next
     const layers = prototypeLayers.get(proto) ?? 0
     if (layers >= MAX_PROTOTYPE_LAYERS) return null
