@@ -116,7 +116,7 @@ export function withSession<T extends object>(
       throw error
     }
     const ctx: Record<string, Session<T>> = { ...plainObject(context), [property]: rs.session }
-    recordWebRequest(ctx, rs.session, { context: requestContext, trust })
+    recordWebRequest(ctx, rs.session, requestContext, trust)
     let response: Response
     try {
       response = await handler(request, ctx as never)
