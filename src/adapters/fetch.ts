@@ -6,6 +6,8 @@
  * only then returns the response, with the session's `Set-Cookie` appended to a copy of it.
  */
 import type { SessionData } from '../core/paths-types.js'
+import { commitIsEmpty } from '../core/request-session.js'
+import { openWithoutCookie } from '../core/sessions.js'
 import type { Session, Sessions } from '../core/types.js'
 import {
   checkWebOptions,
@@ -108,15 +110,19 @@ export function withSession<T extends object>(
   const trust = trustProxy ?? sessions.trustProxy
   return async (request, context) => {
     const requestContext = webRequestContext(request, clientAddress(request, context), trustProxy)
-    let rs: Awaited<ReturnType<Sessions<T>['open']>>
-    try {
-      rs = await sessions.open(requestContext)
-    } catch (error) {
-      if (isSessionError(error)) return sessionErrorResponse(error)
-      throw error
+    // Without a session cookie there is nothing to read: no promise to wait for.
+    let rs = openWithoutCookie(sessions, requestContext)
+    if (rs === null) {
+      try {
+        rs = await sessions.open(requestContext)
+      } catch (error) {
+        if (isSessionError(error)) return sessionErrorResponse(error)
+        throw error
+      }
     }
-    const ctx: Record<string, Session<T>> = { ...plainObject(context), [property]: rs.session }
-    recordWebRequest(ctx, rs.session, { context: requestContext, trust })
+    const ctx = copyOfPlainObject(context) as Record<string, Session<T>>
+    ctx[property] = rs.session
+    recordWebRequest(ctx, rs.session, requestContext, trust)
     let response: Response
     try {
       response = await handler(request, ctx as never)
@@ -130,7 +136,7 @@ export function withSession<T extends object>(
     }
     try {
       const plan = rs.finalize()
-      await rs.commit()
+      if (!commitIsEmpty(rs)) await rs.commit()
       return withPlanHeaders(response, plan)
     } catch (error) {
       // Nothing of the handler's response is sent: neither its body nor its cookies.
@@ -142,8 +148,16 @@ export function withSession<T extends object>(
   }
 }
 
-function plainObject(value: unknown): object {
+/**
+ * What `{ ...value }` makes of a plain object (own enumerable keys, symbols too), else `{}`.
+ * `Object.assign` instead of a spread: on Node 20, a key added to a spread's result later costs
+ * ~0.4 µs (measured; ~1.3 µs a request here). It sets where a spread defines, which differs only
+ * for an own `__proto__` key.
+ */
+function copyOfPlainObject(value: unknown): Record<PropertyKey, unknown> {
   if (typeof value !== 'object' || value === null) return {}
   const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null ? value : {}
+  if (proto !== Object.prototype && proto !== null) return {}
+  const copy: Record<PropertyKey, unknown> = {}
+  return Object.hasOwn(value, '__proto__') ? { ...value } : Object.assign(copy, value)
 }

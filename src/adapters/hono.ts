@@ -7,7 +7,9 @@
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import type { SessionData } from '../core/paths-types.js'
-import type { RequestSession, Session, Sessions } from '../core/types.js'
+import { commitIsEmpty } from '../core/request-session.js'
+import { openWithoutCookie } from '../core/sessions.js'
+import type { Session, Sessions } from '../core/types.js'
 import { applyResponsePlan } from './plan-headers.js'
 import {
   checkWebOptions,
@@ -82,14 +84,17 @@ export function sessionMiddleware<T extends object, K extends string = 'session'
   const trust = trustProxy ?? sessions.trustProxy
   return async (c, next) => {
     const context = webRequestContext(c.req.raw, clientAddress(c as Context), trustProxy)
-    let rs: RequestSession<T>
-    try {
-      rs = await sessions.open(context)
-    } catch (error) {
-      if (isSessionError(error)) return sessionErrorResponse(error)
-      throw error
+    // Without a session cookie there is nothing to read: no promise to wait for.
+    let rs = openWithoutCookie(sessions, context)
+    if (rs === null) {
+      try {
+        rs = await sessions.open(context)
+      } catch (error) {
+        if (isSessionError(error)) return sessionErrorResponse(error)
+        throw error
+      }
     }
-    recordWebRequest(c, rs.session, { context, trust })
+    recordWebRequest(c, rs.session, context, trust)
     ;(c as unknown as VariableSetter).set(property, rs.session)
     try {
       await next()
@@ -104,7 +109,7 @@ export function sessionMiddleware<T extends object, K extends string = 'session'
     }
     try {
       const plan = rs.finalize()
-      await rs.commit()
+      if (!commitIsEmpty(rs)) await rs.commit()
       applyResponsePlan(contextHeaderAccess(c), plan)
     } catch (error) {
       await rs.abort().catch(() => {})

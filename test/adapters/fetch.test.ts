@@ -91,6 +91,63 @@ describe('sessionkit/fetch: the handler and its context', () => {
     assert.equal(await res.text(), '42:none')
   })
 
+  it('ctx is what a spread of the second argument makes, plus the session', async (t) => {
+    const sessions = createSessions({ store: createMemoryStore() })
+    t.after(() => sessions.close())
+    const tag = Symbol('tag')
+    const hidden = Object.defineProperty({ shown: 1 }, 'hidden', { value: 2, enumerable: false })
+    const nullProto = Object.assign(Object.create(null) as object, { a: 1 })
+    const seconds: [string, unknown][] = [
+      ['none', undefined],
+      ['null', null],
+      ['a string', 'server'],
+      ['an array', ['a']],
+      ['a class instance', new (class Info {})()],
+      ["@hono/node-server's bindings", { incoming: { a: 1 }, outgoing: { b: 2 } }],
+      ['numeric keys, out of order', { b: 1, 2: 'two', a: 3, 1: 'one' }],
+      ['a symbol key', { [tag]: 'symbol', plain: true }],
+      ['a non-enumerable key', hidden],
+      [
+        'a getter',
+        {
+          get computed() {
+            return 'got'
+          },
+        },
+      ],
+      ['an own __proto__ key', JSON.parse('{"__proto__": {"polluted": true}, "x": 1}')],
+      ['a null prototype', nullProto],
+      ['its own session key', { session: 'theirs', other: 1 }],
+    ]
+    for (const [name, second] of seconds) {
+      let seen: object = {}
+      const handler = withSession(sessions, (_request, ctx) => {
+        seen = ctx
+        return new Response('ok')
+      })
+      await handler(get(), second)
+      const session = (seen as { session?: unknown }).session
+      const expected: Record<PropertyKey, unknown> =
+        typeof second === 'object' &&
+        second !== null &&
+        [Object.prototype, null].includes(Object.getPrototypeOf(second))
+          ? { ...second, session }
+          : { session }
+      assert.equal(Object.getPrototypeOf(seen), Object.prototype, `${name}: a plain object`)
+      const keys = Reflect.ownKeys(seen).filter(
+        (key) => typeof key !== 'symbol' || key.description !== 'sessionkit.webRequests',
+      )
+      assert.deepEqual(keys, Reflect.ownKeys(expected), `${name}: the same keys, in order`)
+      for (const key of keys) {
+        assert.deepEqual(
+          Object.getOwnPropertyDescriptor(seen, key),
+          Object.getOwnPropertyDescriptor(expected, key),
+          `${name}: the same ${String(key)}`,
+        )
+      }
+    }
+  })
+
   it('another second argument is not merged, but getClientAddress gets it', async (t) => {
     const store = createMemoryStore()
     const sessions = createSessions({ store })
