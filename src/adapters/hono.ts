@@ -10,7 +10,6 @@ import type { SessionData } from '../core/paths-types.js'
 import { commitIsEmpty } from '../core/request-session.js'
 import { openWithoutCookie } from '../core/sessions.js'
 import type { Session, Sessions } from '../core/types.js'
-import { applyResponsePlan } from './plan-headers.js'
 import {
   checkWebOptions,
   nodeServerAddress,
@@ -19,10 +18,10 @@ import {
   webRequestContext,
 } from './web-context.js'
 import {
-  contextHeaderAccess,
   discardBody,
   isSessionError,
   sessionErrorResponse,
+  withContextPlanHeaders,
 } from './web-response.js'
 
 export { type CsrfMiddlewareOptions, csrf } from './hono-csrf.js'
@@ -110,7 +109,7 @@ export function sessionMiddleware<T extends object, K extends string = 'session'
     try {
       const plan = rs.finalize()
       if (!commitIsEmpty(rs)) await rs.commit()
-      applyResponsePlan(contextHeaderAccess(c), plan)
+      withContextPlanHeaders(c, plan)
     } catch (error) {
       await rs.abort().catch(() => {})
       if (!isSessionError(error)) throw error

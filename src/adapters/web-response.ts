@@ -27,6 +27,33 @@ export interface HeaderContext {
   header(name: string, value: string | undefined, options?: { append?: boolean }): void
 }
 
+/** What `withContextPlanHeaders` needs of a Hono-style context: `c.res`, replaceable. */
+export interface ResponseContext extends Omit<HeaderContext, 'res'> {
+  get res(): Response
+  set res(value: Response | undefined)
+}
+
+/**
+ * Add the plan's headers to the context's response. `Set-Cookie` goes onto a copy put in
+ * `c.res`, never onto the response the handler returned: that object may be shared (a
+ * module-level `new Response(null, { status: 204 })`), and cookies added to it would go to every
+ * later client of that route. `Vary` and `Cache-Control: no-store` are the same for everyone and
+ * are added in place (no copy, which would take @hono/node-server off its fast path).
+ */
+export function withContextPlanHeaders(c: ResponseContext, plan: ResponsePlan): void {
+  if (plan.setCookies.length > 0) {
+    const copy = copyResponse(c.res)
+    if (copy !== c.res) {
+      applyResponsePlan(webHeaderAccess(copy.headers), plan)
+      // Cleared first: Hono's setter would copy the old response's headers onto the new one.
+      c.res = undefined
+      c.res = copy
+      return
+    }
+  }
+  applyResponsePlan(contextHeaderAccess(c), plan)
+}
+
 /** Header access through a Hono-style context, which copies an immutable response itself. */
 export function contextHeaderAccess(c: HeaderContext): HeaderAccess {
   return {

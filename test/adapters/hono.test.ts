@@ -160,6 +160,30 @@ describe('sessionkit/hono: Hono idioms', () => {
     assert.match(errors[0].message, /mount sessionMiddleware\(\) before csrf\(\)/)
   })
 
+  it("a Response object a route returns to everyone never carries one client's session cookie to another", async (t) => {
+    // A module-level response, as an app might keep for a bodiless answer.
+    const shared = new Response(null, { status: 204 })
+    const sessions = createSessions({ store: createMemoryStore() })
+    t.after(() => sessions.close())
+    const app = new Hono<{ Variables: SessionVariables }>()
+    app.use(sessionMiddleware(sessions))
+    app.post('/login', (c) => {
+      c.var.session.set('user', c.req.header('x-user') ?? '')
+      return shared
+    })
+    app.get('/ping', () => shared)
+    const sidOf = (res: Response) =>
+      res.headers.getSetCookie().filter((line) => line.startsWith('sid='))
+    const alice = await app.request('/login', { method: 'POST', headers: { 'x-user': 'alice' } })
+    const bob = await app.request('/login', { method: 'POST', headers: { 'x-user': 'bob' } })
+    const anonymous = await app.request('/ping')
+    assert.equal(sidOf(alice).length, 1, 'alice gets her session cookie')
+    assert.equal(sidOf(bob).length, 1, "bob gets his own cookie only, not alice's too")
+    assert.notDeepEqual(sidOf(bob), sidOf(alice), 'two sessions, two cookies')
+    assert.deepEqual(sidOf(anonymous), [], 'a client that never started a session gets no cookie')
+    assert.deepEqual(shared.headers.getSetCookie(), [], 'the shared response itself is untouched')
+  })
+
   it('getClientAddress decides the address recorded on the session', async (t) => {
     const store = createMemoryStore()
     const sessions = createSessions({ store })
