@@ -38,7 +38,9 @@ export function selfSignedCertificate(): { key: string; cert: string } {
   const ecdsaSha256 = seq(oid('1.2.840.10045.4.3.2'))
   const name = seq(tlv(0x31, seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from('localhost')))))
   const serial = randomBytes(8)
-  serial[0] = (serial[0] as number) & 0x7f
+  // A positive INTEGER in minimal DER: first byte 0x01–0x7f. (A 0x00 first byte followed by a
+  // byte under 0x80 is "illegal padding" to OpenSSL 3: it failed one run in ~256.)
+  serial[0] = 1 + ((serial[0] as number) % 0x7f)
   const now = Date.now()
   const tbs = seq(
     tlv(0x02, serial),
