@@ -2,28 +2,13 @@
 // used. A file of its own: Express's response prototype takes only a few middlewares' hooks per
 // process (response-prototype.ts), and express.test.ts creates more than that.
 import assert from 'node:assert/strict'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { describe, it } from 'node:test'
 import express from 'express'
-import express4 from 'express4'
 import { session, sessionOf } from '../../src/adapters/express.js'
 import { createSessions } from '../../src/index.js'
+import { countViews, mountSubApps, serve } from './express-apps.js'
 
 describe('sessionkit/express on cookie-less Express requests (the session opens on first use)', () => {
-  const listen = async (app: express.Express) => {
-    const server = createServer(app)
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const { port } = server.address() as AddressInfo
-    return {
-      base: `http://127.0.0.1:${port}`,
-      close: async () => {
-        server.closeAllConnections()
-        await new Promise((resolve) => server.close(resolve))
-      },
-    }
-  }
-
   it('opens nothing for a route that never uses the session, and starts, hooks and saves one that does', async (t) => {
     const sessions = createSessions()
     const opens = t.mock.method(
@@ -45,8 +30,7 @@ describe('sessionkit/express on cookie-less Express requests (the session opens 
       await new Promise((resolve) => setImmediate(resolve))
       res.end(`views ${String(sessionOf(req, sessions).increment('views'))}`)
     })
-    const { base, close } = await listen(app)
-    try {
+    await serve(app, async (base) => {
       await (await fetch(`${base}/hello`)).text()
       const learnt = opens.mock.callCount()
       const hello = await fetch(`${base}/hello`)
@@ -60,37 +44,19 @@ describe('sessionkit/express on cookie-less Express requests (the session opens 
       assert.ok(cookie, 'the session started after an await sets its cookie')
       const second = await fetch(`${base}/views`, { headers: { cookie } })
       assert.equal(await second.text(), 'views 2', 'and was saved')
-    } finally {
-      await close()
-    }
+    })
   })
 
   it('starts and saves a session first used in a sub-app, also of another Express major', async () => {
     const app = express()
     app.use(session(createSessions()))
-    const views = (req: IncomingMessage, res: ServerResponse) => {
-      res.end(`views ${String(req.session.increment('views'))}`)
-    }
-    const sub5 = express()
-    sub5.get('/views', views)
-    const sub4 = express4()
-    sub4.get('/views', views)
-    app.use('/five', sub5)
-    app.use('/four', sub4)
-    const { base, close } = await listen(app)
-    try {
+    mountSubApps(app)
+    await serve(app, async (base) => {
+      // The middleware's first cookie-less request opens at once; the next ones wait for use.
       await (await fetch(`${base}/five/views`)).text()
-      for (const path of ['/five/views', '/four/views']) {
-        const first = await fetch(`${base}${path}`)
-        assert.equal(await first.text(), 'views 1', `${path} started a session`)
-        const cookie = first.headers.get('set-cookie')?.split(';')[0]
-        assert.ok(cookie, `${path} set the session cookie`)
-        const second = await fetch(`${base}${path}`, { headers: { cookie } })
-        assert.equal(await second.text(), 'views 2', `${path} saved it`)
-      }
-    } finally {
-      await close()
-    }
+      await countViews(base, '/five/views')
+      await countViews(base, '/four/views')
+    })
   })
 
   it('keeps two stacked middlewares apart, and saves both sessions of one response hooked through the prototype', async () => {
@@ -114,8 +80,7 @@ describe('sessionkit/express on cookie-less Express requests (the session opens 
       const body = `${req.session.increment('n')},${other.increment('n', 10)},${Object.hasOwn(res, 'end')}`
       res.end(body)
     })
-    const { base, close } = await listen(app)
-    try {
+    await serve(app, async (base) => {
       await (await fetch(`${base}/a`)).text()
       const response = await fetch(`${base}/a`)
       assert.deepEqual(JSON.parse(await response.text()), [true, true, true], 'sessions as mounted')
@@ -138,8 +103,6 @@ describe('sessionkit/express on cookie-less Express requests (the session opens 
       )
       const second = await fetch(`${base}/both`, { headers: { cookie } })
       assert.equal(await second.text(), '2,20,false', 'both saved')
-    } finally {
-      await close()
-    }
+    })
   })
 })

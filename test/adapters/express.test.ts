@@ -1,16 +1,15 @@
 // sessionkit/express through a real server, for Express 5, Express 4, Connect and node:http:
 // every row of the shared scenario table against every adapter.
 import assert from 'node:assert/strict'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage } from 'node:http'
 import { describe, it } from 'node:test'
 import { expectTypeOf } from 'expect-type'
 import express, { type Request, type RequestHandler } from 'express'
-import express4 from 'express4'
 import { session, sessionOf } from '../../src/adapters/express.js'
 import { ConfigError } from '../../src/core/errors.js'
 import type { Session, SessionData } from '../../src/core/types.js'
 import { createSessions } from '../../src/index.js'
+import { countViews, mountSubApps, serve, views } from './express-apps.js'
 import { adapters } from './harness.js'
 import { scenarios } from './scenarios.js'
 
@@ -60,36 +59,6 @@ describe('sessionkit/express typing', () => {
 })
 
 describe('sessionkit/express on responses other code shapes', () => {
-  const serve = async (
-    app: (req: IncomingMessage, res: ServerResponse) => void,
-    run: (base: string) => Promise<void>,
-  ) => {
-    const server = createServer(app)
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const { port } = server.address() as AddressInfo
-    try {
-      await run(`http://127.0.0.1:${port}`)
-    } finally {
-      server.closeAllConnections()
-      await new Promise((resolve) => server.close(resolve))
-    }
-  }
-  const countViews = async (base: string, path: string) => {
-    const first = await fetch(`${base}${path}`)
-    const cookie = first.headers.get('set-cookie')?.split(';')[0]
-    assert.ok(cookie, `the first response to ${path} sets the session cookie`)
-    assert.equal(await first.text(), 'views 1')
-    const second = await fetch(`${base}${path}`, { headers: { cookie } })
-    assert.equal(
-      await second.text(),
-      'views 2',
-      `the second request to ${path} sees the saved write`,
-    )
-  }
-  const views = (req: IncomingMessage, res: ServerResponse) => {
-    res.end(`views ${String(req.session.increment('views'))}`)
-  }
-
   it('saves and sets the cookie when a middleware before it wrapped res.end', async () => {
     const app = express()
     let wrapped = 0
@@ -157,12 +126,7 @@ describe('sessionkit/express on responses other code shapes', () => {
   it('saves and sets the cookie for routes of a sub-app, also of another Express major', async () => {
     const app = express()
     app.use(session(createSessions()))
-    const sub5 = express()
-    sub5.get('/views', views)
-    const sub4 = express4()
-    sub4.get('/views', views)
-    app.use('/five', sub5)
-    app.use('/four', sub4)
+    mountSubApps(app)
     await serve(app, async (base) => {
       await countViews(base, '/five/views')
       await countViews(base, '/four/views')
