@@ -56,7 +56,7 @@ export interface LoadResult {
 
 // Sessions in the pool. Requests take them round robin, so with 10 connections two requests in
 // flight never share a session: we measure the per-request cost, not contention.
-export const POOL = 64
+const POOL = 64
 /** Connections autocannon keeps open, one request in flight on each. */
 export const CONNECTIONS = 10
 
